@@ -1,0 +1,22 @@
+import os from 'node:os';
+import { initBackend } from '@gahb/backend';
+import { registerCommand } from '../command-registry';
+
+registerCommand({
+  name: 'info',
+  description: 'Print the TensorFlow.js backend gahb selects, the TensorFlow.js and Node versions and the number of cores.',
+  configure(command) {
+    command
+      .option('--backend <name>', "backend to initialise: 'auto' or a registered backend name", 'auto')
+      .action(async (options: { backend: string }) => {
+        const choice = await initBackend({ backend: options.backend });
+        const lines = [
+          `backend:          ${choice.name} (${choice.reason})`,
+          `TensorFlow.js:    ${choice.tfjsVersion}`,
+          `Node.js:          ${process.version}`,
+          `CPU cores:        ${os.availableParallelism()}`,
+        ];
+        console.log(lines.join('\n'));
+      });
+  },
+});

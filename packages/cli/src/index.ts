@@ -1,0 +1,3 @@
+export { createProgram, main } from './main';
+export { commandRegistry, registerCommand } from './command-registry';
+export type { CommandPlugin } from './command-registry';
