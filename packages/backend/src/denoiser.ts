@@ -3,10 +3,11 @@ import type { Tensor4D } from '@tensorflow/tfjs-core';
 /** Options of one {@link Denoiser.denoise} call. */
 export interface DenoiseOptions {
   /**
-   * Noise standard deviation of `noisy`, in pixel units of [0, 1] images. Blind denoisers (the trained
-   * networks) ignore it; analytic denoisers such as the exact MMSE denoiser of a finite set need it.
+   * Noise standard deviation of `noisy` in pixel units of [0, 1] images: one value for the batch or one per
+   * image. Blind denoisers (the trained networks) ignore it; analytic denoisers such as the exact MMSE
+   * denoiser of a finite set need it. Samplers pass their current estimate of the effective noise level.
    */
-  sigma?: number;
+  sigma?: number | readonly number[];
 }
 
 /**
