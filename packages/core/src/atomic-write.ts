@@ -1,0 +1,78 @@
+/**
+ * Atomic file writes for files that a crash must not leave half-written (checkpoints, results, caches).
+ *
+ * The data goes to a temporary file in the target's folder, is flushed to disk with fsync, and is then
+ * renamed over the target. A rename within one file system replaces the target in one step on POSIX
+ * systems, so a reader sees either the old file or the complete new one. The folder is then fsynced too
+ * where the platform allows it, so that the rename itself survives a power failure.
+ */
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { errorMessage } from './error-message';
+
+/** Returns a temporary path beside `path`, unique per process and call: `.NAME.PID.RANDOM.tmp`. */
+function temporaryPathFor(path: string): string {
+  const suffix = randomBytes(6).toString('hex');
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${suffix}.tmp`);
+}
+
+/**
+ * Writes `data` (a string is written as UTF-8) to `path` atomically: temporary file in the same folder,
+ * fsync, rename. On failure the temporary file is removed, `path` keeps its old content, and the error
+ * is raised with the path in its message. The folder must exist.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  await writeChunksAtomic(path, [data]);
+}
+
+/**
+ * Writes the concatenation of `chunks` to `path` atomically, like {@link writeFileAtomic}, without first
+ * copying them into one buffer (for large arrays written as header plus data).
+ */
+export async function writeChunksAtomic(path: string, chunks: ReadonlyArray<string | Uint8Array>): Promise<void> {
+  const temporaryPath = temporaryPathFor(path);
+  try {
+    const handle = await open(temporaryPath, 'wx');
+    try {
+      for (const chunk of chunks) {
+        await handle.writeFile(chunk);
+      }
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporaryPath, path);
+  } catch (error) {
+    await rm(temporaryPath, { force: true });
+    const reason = errorMessage(error);
+    throw new Error(`Writing "${path}" failed: ${reason}`, { cause: error });
+  }
+  await syncFolder(dirname(path));
+}
+
+/**
+ * Flushes the folder entry of a renamed file to disk. This is best effort: Windows cannot open folders and
+ * some file systems reject fsync on them, and there only the file content is known to be on disk.
+ */
+async function syncFolder(folder: string): Promise<void> {
+  try {
+    const handle = await open(folder, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // The file is complete and renamed; only the durability of the rename is uncertain.
+  }
+}
+
+/** Writes `value` as indented JSON (two spaces, trailing newline) to `path` atomically. */
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  const text = JSON.stringify(value, null, 2);
+  if (text === undefined) {
+    throw new Error(`Writing "${path}" failed: the value (${typeof value}) has no JSON form; pass an object, array, string, number, boolean or null.`);
+  }
+  await writeFileAtomic(path, `${text}\n`);
+}
