@@ -7,12 +7,12 @@ registerCommand({
   description: 'Print the TensorFlow.js backend gahb selects, the TensorFlow.js and Node versions and the number of cores.',
   configure(command) {
     command
-      .option('--backend <name>', "backend to initialise: 'auto' or a registered backend name", 'auto')
-      .action(async (options: { backend: string }) => {
+      .option('--backend <name>', "backend to initialize: 'auto' or a registered backend name (default: GAHB_BACKEND, else 'auto')")
+      .action(async (options: { backend?: string }) => {
         const choice = await initBackend({ backend: options.backend });
         const lines = [
-          `backend:          ${choice.name} (${choice.reason})`,
-          `TensorFlow.js:    ${choice.tfjsVersion}`,
+          `backend:          ${choice.reason}`,
+          `TensorFlow.js:    ${choice.tfjsVersion} (backend "${choice.tfjsBackend}")`,
           `Node.js:          ${process.version}`,
           `CPU cores:        ${os.availableParallelism()}`,
         ];

@@ -1,0 +1,67 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { readNpy, writeNpy } from '@gahb/core';
+import { createNetwork, saveCheckpoint } from '@gahb/models';
+import { initBackend } from '@gahb/backend';
+import { createProgram } from '../main';
+
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm' });
+});
+
+let dir: string;
+let output: string[];
+let logSpy: jest.SpyInstance;
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'gahb-denoise-cli-'));
+  output = [];
+  logSpy = jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+    output.push(args.join(' '));
+  });
+});
+
+afterEach(async () => {
+  logSpy.mockRestore();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function gahb(...args: string[]): Promise<void> {
+  await createProgram().parseAsync(['node', 'gahb', ...args]);
+}
+
+describe('gahb denoise', () => {
+  test('identity network leaves PSNR unchanged', async () => {
+    // A bf-cnn whose weights are all zero predicts zero noise, so the denoised image is the noisy one.
+    const network = createNetwork('bf-cnn', { layers: 3, channels: 2 }, 0);
+    const weights = network.getWeights();
+    for (const [name, entry] of weights) {
+      entry.data.fill(name.endsWith('running_sd') ? 1 : 0);
+    }
+    network.setWeights(weights);
+    const model = path.join(dir, 'model');
+    await saveCheckpoint(model, network, {});
+
+    const images = new Float32Array(3 * 64).map((_, k) => 0.5 + 0.3 * Math.sin(k));
+    const input = path.join(dir, 'clean.npy');
+    await writeNpy(input, { dtype: 'float32', shape: [3, 8, 8, 1], data: images });
+    const denoisedFile = path.join(dir, 'denoised.npy');
+    await gahb('denoise', '--model', model, '--input', input, '--sigma', '0.1', '--seed', '1', '--output', denoisedFile, '--backend', 'wasm');
+
+    const lines = output.join('\n');
+    const psnrIn = Number(/PSNR in:\s+([\d.]+)/.exec(lines)?.[1]);
+    const psnrOut = Number(/PSNR out:\s+([\d.]+)/.exec(lines)?.[1]);
+    // PSNR of σ = 0.1 noise is about 20 dB; 64 pixels per image leave a spread of about ±1.5 dB.
+    expect(Math.abs(psnrIn - 20)).toBeLessThan(1.5);
+    expect(psnrOut).toBe(psnrIn);
+    const denoised = await readNpy(denoisedFile);
+    expect(denoised.shape).toEqual([3, 8, 8, 1]);
+  });
+
+  test('missing checkpoint is an error', async () => {
+    const input = path.join(dir, 'clean.npy');
+    await writeNpy(input, { dtype: 'float32', shape: [1, 8, 8, 1], data: new Float32Array(64) });
+    await expect(gahb('denoise', '--model', path.join(dir, 'none'), '--input', input, '--sigma', '0.1')).rejects.toThrow(/is incomplete/);
+  });
+});

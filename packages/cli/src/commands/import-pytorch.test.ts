@@ -1,0 +1,69 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { readNpy } from '@gahb/core';
+import { loadCheckpoint } from '@gahb/models';
+import { createProgram } from '../main';
+
+const fixtures = path.join(__dirname, '../../../models/test/fixtures/pytorch-reference');
+
+let dir: string;
+let output: string[];
+let logSpy: jest.SpyInstance;
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'gahb-import-cli-'));
+  output = [];
+  logSpy = jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+    output.push(args.join(' '));
+  });
+});
+
+afterEach(async () => {
+  logSpy.mockRestore();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function gahb(...args: string[]): Promise<void> {
+  await createProgram().parseAsync(['node', 'gahb', ...args]);
+}
+
+describe('gahb import-pytorch', () => {
+  test('unet checkpoint reproduces PyTorch output', async () => {
+    const out = path.join(dir, 'unet');
+    await gahb('import-pytorch', path.join(fixtures, 'unet-k8-b3-16px', 'model.pt'), '--arch', 'bf-unet', '--out', out, '--backend', 'wasm');
+
+    const manifest = JSON.parse(await readFile(path.join(out, 'model.json'), 'utf8'));
+    expect(manifest.config).toMatchObject({ blocks: 3, channels: 8 });
+    expect(output.join('\n')).toContain('120096 parameters');
+
+    // Output of the loaded checkpoint against PyTorch's, tolerance 1e-5 of the largest |output|.
+    const { network } = await loadCheckpoint(out);
+    const input = await readNpy(path.join(fixtures, 'unet-k8-b3-16px', 'input_nchw.npy'));
+    const expected = await readNpy(path.join(fixtures, 'unet-k8-b3-16px', 'output_nchw.npy'));
+    const [n, c, h, w] = input.shape;
+    const y = tf.transpose(tf.tensor4d(input.data as Float32Array, [n, c, h, w]), [0, 2, 3, 1]) as tf.Tensor4D;
+    const actual = tf.transpose(network.apply(y, { training: false }), [0, 3, 1, 2]).dataSync();
+    const reference = expected.data as Float32Array;
+    const scale = reference.reduce((max, value) => Math.max(max, Math.abs(value)), 0);
+    let worst = 0;
+    for (let i = 0; i < reference.length; i++) {
+      worst = Math.max(worst, Math.abs(actual[i] - reference[i]));
+    }
+    expect(worst / scale).toBeLessThan(1e-5);
+  });
+
+  test('bf-cnn takes firstLayerLinear from --config', async () => {
+    const out = path.join(dir, 'cnn');
+    await gahb('import-pytorch', path.join(fixtures, 'bfcnn-k8-l7-12px', 'model.pt'), '--arch', 'bf-cnn', '--config', 'firstLayerLinear=true', '--out', out, '--backend', 'wasm');
+    const manifest = JSON.parse(await readFile(path.join(out, 'model.json'), 'utf8'));
+    expect(manifest.config).toMatchObject({ layers: 7, channels: 8, firstLayerLinear: true });
+  });
+
+  test('wrong architecture is rejected', async () => {
+    await expect(
+      gahb('import-pytorch', path.join(fixtures, 'bfcnn-k8-l7-12px', 'model.pt'), '--arch', 'bf-unet', '--out', path.join(dir, 'x')),
+    ).rejects.toThrow(/no encoder\.0\.0\.weight/);
+  });
+});

@@ -1,0 +1,58 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { RandomStream, writeNpy } from '@gahb/core';
+import { initBackend } from '@gahb/backend';
+import { createProgram } from '../main';
+
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm' });
+});
+
+let dir: string;
+let logSpy: jest.SpyInstance;
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'gahb-similarity-cli-'));
+  logSpy = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+});
+
+afterEach(async () => {
+  logSpy.mockRestore();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function gahb(...args: string[]): Promise<void> {
+  await createProgram().parseAsync(['node', 'gahb', ...args]);
+}
+
+describe('gahb similarity', () => {
+  test('finds copied training images', async () => {
+    const stream = RandomStream.fromSeed(2, 'similarity-cli');
+    const training = stream.fillUniform(new Float32Array(10 * 36));
+    // Sample 0 copies training image 3, sample 1 copies image 5 with small noise; sample 2 is new.
+    const samples = new Float32Array(3 * 36);
+    samples.set(training.subarray(3 * 36, 4 * 36), 0);
+    for (let k = 0; k < 36; k++) {
+      samples[36 + k] = training[5 * 36 + k] + 0.01 * stream.normal();
+    }
+    samples.set(stream.fillUniform(new Float32Array(36)), 72);
+    await writeNpy(path.join(dir, 'train.npy'), { dtype: 'float32', shape: [10, 6, 6], data: training });
+    await writeNpy(path.join(dir, 'a.npy'), { dtype: 'float32', shape: [3, 6, 6, 1], data: samples });
+    await writeNpy(path.join(dir, 'b.npy'), { dtype: 'float32', shape: [3, 6, 6, 1], data: samples });
+    const out = path.join(dir, 'similarity.json');
+
+    await gahb('similarity', '--samples', path.join(dir, 'a.npy'), '--paired', path.join(dir, 'b.npy'), '--train', path.join(dir, 'train.npy'), '--out', out, '--chunk-size', '4', '--backend', 'wasm');
+
+    const report = JSON.parse(await readFile(out, 'utf8'));
+    expect(report.measure).toBe('mean-removed cosine similarity');
+    expect(report.nearest.index.slice(0, 2)).toEqual([3, 5]);
+    expect(report.nearest.similarity[0]).toBeCloseTo(1, 5);
+    expect(report.nearest.similarity[1]).toBeGreaterThan(0.99);
+    // 36 random pixels: a new image's best correlation with 10 others stays well below 0.95.
+    expect(report.nearest.similarity[2]).toBeLessThan(0.95);
+    expect(report.copyFraction).toBeCloseTo(2 / 3, 12);
+    expect(report.paired.median).toBeCloseTo(1, 5);
+    expect(report.nearest.histogram.counts.reduce((sum: number, count: number) => sum + count, 0) + report.nearest.histogram.underflow).toBe(3);
+  });
+});

@@ -1,0 +1,98 @@
+/**
+ * `gahb similarity` measures memorization and generalization: for each sample, its most similar training
+ * image (exact search) and, with --paired, its similarity to the sample of another model drawn from the
+ * same seed. It writes the values, histograms and the fraction of samples that copy a training image.
+ */
+import { InvalidArgumentError } from 'commander';
+import { initBackend } from '@gahb/backend';
+import { imageBatchFromData, readNpy, writeJsonAtomic, type ImageBatch } from '@gahb/core';
+import { copyFraction, nearestNeighbors, pairedSimilarity, similarityHistogram } from '@gahb/diffusion';
+import { registerCommand } from '../command-registry';
+import { numberParser, parsePositiveInteger } from './sample';
+
+interface SimilarityCommandOptions {
+  samples: string;
+  paired?: string;
+  train: string;
+  out: string;
+  raw: boolean;
+  threshold: number;
+  bins: number;
+  chunkSize: number;
+  backend: string;
+}
+
+/** Reads a float32 or float64 .npy of shape [n, h, w] or [n, h, w, c] as an ImageBatch (values are not range-checked). */
+async function readImages(file: string): Promise<ImageBatch> {
+  const array = await readNpy(file);
+  if (array.dtype !== 'float32' && array.dtype !== 'float64' && array.dtype !== 'uint8') {
+    throw new InvalidArgumentError(`"${file}" contains ${array.dtype} values: save images as float32, float64 or uint8.`);
+  }
+  const shape = array.shape.length === 3 ? [...array.shape, 1] : array.shape;
+  if (shape.length !== 4) {
+    throw new InvalidArgumentError(`"${file}" has shape [${array.shape.join(', ')}]: use [n, h, w] or [n, h, w, c].`);
+  }
+  const scale = array.dtype === 'uint8' ? 1 / 255 : 1;
+  const data = array.data instanceof Float32Array ? array.data : Float32Array.from(array.data, (value) => value * scale);
+  return imageBatchFromData(data, shape);
+}
+
+function median(values: Float32Array): number {
+  const sorted = Float64Array.from(values).sort();
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+registerCommand({
+  name: 'similarity',
+  description: 'Nearest-training-image and paired-sample cosine similarities of samples, with histograms and the copy fraction.',
+  configure(command) {
+    command
+      .requiredOption('--samples <file>', 'samples as .npy [n, h, w] or [n, h, w, c]')
+      .option('--paired <file>', 'samples of a second model from the same seeds, same shape as --samples')
+      .requiredOption('--train <file>', 'training images of the model that drew --samples, .npy [N, h, w] or [N, h, w, c]')
+      .requiredOption('--out <file>', 'JSON file for the similarities and their summary')
+      .option('--raw', 'use the raw cosine similarity instead of the mean-removed one', false)
+      .option('--threshold <similarity>', 'a sample copies a training image when its nearest similarity exceeds this', numberParser((value) => value >= -1 && value <= 1, 'a number in [-1, 1]'), 0.95)
+      .option('--bins <count>', 'histogram bins over [0, 1]', parsePositiveInteger, 20)
+      .option('--chunk-size <count>', 'training images per matrix product', parsePositiveInteger, 4096)
+      .option('--backend <name>', 'TensorFlow.js backend: auto, wasm, cpu, tensorflow, tensorflow-gpu', 'auto')
+      .action(async (options: SimilarityCommandOptions) => {
+        await initBackend({ backend: options.backend });
+        const samples = await readImages(options.samples);
+        const training = await readImages(options.train);
+        const meanRemoved = !options.raw;
+        const measure = meanRemoved ? 'mean-removed cosine similarity' : 'raw cosine similarity';
+
+        const nearest = await nearestNeighbors(samples, training, { meanRemoved, chunkSize: options.chunkSize });
+        const report: Record<string, unknown> = {
+          measure,
+          samples: options.samples,
+          train: options.train,
+          nearest: {
+            index: Array.from(nearest.index),
+            similarity: Array.from(nearest.similarity),
+            median: median(nearest.similarity),
+            histogram: similarityHistogram(nearest.similarity, options.bins),
+          },
+          copyThreshold: options.threshold,
+          copyFraction: copyFraction(nearest.similarity, options.threshold),
+        };
+        console.log(`${measure}: median nearest-training similarity ${median(nearest.similarity).toFixed(3)}, ` +
+          `copy fraction ${(report.copyFraction as number).toFixed(3)} (> ${options.threshold})`);
+
+        if (options.paired !== undefined) {
+          const paired = pairedSimilarity(samples, await readImages(options.paired), { meanRemoved });
+          report.paired = {
+            file: options.paired,
+            similarity: Array.from(paired),
+            median: median(paired),
+            histogram: similarityHistogram(paired, options.bins),
+          };
+          console.log(`${measure}: median paired-sample similarity ${median(paired).toFixed(3)}`);
+        }
+        await writeJsonAtomic(options.out, report);
+        console.log(`similarities written to ${options.out}`);
+      });
+  },
+});

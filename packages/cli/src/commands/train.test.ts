@@ -1,0 +1,85 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { writeNpy } from '@gahb/core';
+import { createProgram } from '../main';
+
+let dir: string;
+let output: string[];
+let logSpy: jest.SpyInstance;
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'gahb-train-cli-'));
+  output = [];
+  logSpy = jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+    output.push(args.join(' '));
+  });
+});
+
+afterEach(async () => {
+  logSpy.mockRestore();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function gahb(...args: string[]): Promise<void> {
+  await createProgram().parseAsync(['node', 'gahb', ...args]);
+}
+
+/** Writes 10 smooth 8x8 grayscale images (ramps of varying slope) as float32 .npy [10, 8, 8, 1]. */
+async function writeRamps(file: string): Promise<void> {
+  const data = new Float32Array(10 * 64);
+  for (let i = 0; i < 10; i++) {
+    for (let k = 0; k < 64; k++) {
+      data[i * 64 + k] = 0.2 + 0.06 * i * ((k % 8) / 7) + 0.02 * Math.floor(k / 8);
+    }
+  }
+  await writeNpy(file, { dtype: 'float32', shape: [10, 8, 8, 1], data });
+}
+
+const trainArgs = (data: string, out: string) => [
+  'train', '--data', data, '--n', '4', '--side', '2', '--arch', 'bf-cnn', '--config', 'layers=3', '--config', 'channels=4',
+  '--epochs', '2', '--batch-size', '2', '--samples-per-epoch', '4', '--eval-images', '2', '--seed', '3', '--backend', 'wasm', '--out', out,
+];
+
+describe('gahb train', () => {
+  test('trains S2 and records the split', async () => {
+    const data = path.join(dir, 'ramps.npy');
+    await writeRamps(data);
+    const out = path.join(dir, 'run');
+    await gahb(...trainArgs(data, out));
+
+    const manifest = JSON.parse(await readFile(path.join(out, 'model.json'), 'utf8'));
+    expect(manifest.architecture).toBe('bf-cnn');
+    expect(manifest.config).toMatchObject({ layers: 3, channels: 4 });
+    expect(manifest.data.side).toBe(2);
+    expect(manifest.data.indices).toEqual([6, 7, 8, 9]);
+    expect(manifest.training).toMatchObject({ epoch: 2, step: 4 });
+    const metrics = (await readFile(path.join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n');
+    expect(metrics).toHaveLength(2);
+    expect(output.join('\n')).toContain('trained:  2 epochs, 4 steps');
+  });
+
+  test('resume extends a finished run', async () => {
+    const data = path.join(dir, 'ramps.npy');
+    await writeRamps(data);
+    const out = path.join(dir, 'run');
+    await gahb(...trainArgs(data, out));
+    const args = trainArgs(data, out);
+    args[args.indexOf('--epochs') + 1] = '3';
+    await gahb(...args, '--resume');
+    const manifest = JSON.parse(await readFile(path.join(out, 'model.json'), 'utf8'));
+    expect(manifest.training).toMatchObject({ epoch: 3, step: 6 });
+  });
+
+  test('invalid side is rejected', async () => {
+    const args = trainArgs(path.join(dir, 'missing.npy'), path.join(dir, 'run'));
+    args[args.indexOf('--side') + 1] = '3';
+    await expect(gahb(...args)).rejects.toThrow(/--side 3 is invalid: use 1 \(S1\) or 2 \(S2\)/);
+  });
+
+  test('unknown architecture option is rejected', async () => {
+    const data = path.join(dir, 'ramps.npy');
+    await writeRamps(data);
+    await expect(gahb(...trainArgs(data, path.join(dir, 'run')), '--config', 'depth=3')).rejects.toThrow(/unknown option "depth"/);
+  });
+});

@@ -1,0 +1,91 @@
+/**
+ * Steps "data-KEY": prepare one data set of the run each (a C^α class or the disks from
+ * @gahb/synthetic-images, photo patches or CelebA from @gahb/datasets) and store it as `.npy` files
+ * under `data/KEY/`. Synthetic test images come from the same generator with a separate seed, so they
+ * lie outside both training subsets. One step per data set lets the other experiments run when a
+ * generator is missing from this build.
+ */
+import path from 'node:path';
+import type { ImageBatch } from '@gahb/core';
+import type { ReproduceContext } from '../context';
+import { dataSetFiles, generatorOptions, imageBatchToNpy, planDataSets, type DataSetPlan } from '../data-sets';
+import { requireExport, requireGenerator, type PrepareDataset, type SelectImages, type SplitSubsets } from '../package-api';
+import type { PipelineStep, StepOutcome } from '../pipeline';
+import type { Preset } from '../presets';
+
+/** Returns the name of the step that prepares data set `key`. */
+export function dataStepName(key: string): string {
+  return `data-${key}`;
+}
+
+/** Returns one data step per data set of `preset`. */
+export function createDataSteps(preset: Preset): PipelineStep<ReproduceContext>[] {
+  return planDataSets(preset).map(createDataStep);
+}
+
+function createDataStep(plan: DataSetPlan): PipelineStep<ReproduceContext> {
+  const stepName = dataStepName(plan.key);
+  return {
+    name: stepName,
+    title: `Data set ${plan.key}`,
+    outputs: () => dataSetFiles(plan),
+    async run(context): Promise<StepOutcome> {
+      const { pool, test, groups, testParameters, source } =
+        plan.kind === 'photos' ? await preparePhotos(stepName, context, plan) : generateSynthetic(stepName, context, plan);
+      const folder = path.join('data', plan.key);
+      await context.run.writeNpy(path.join(folder, 'images.npy'), imageBatchToNpy(pool));
+      await context.run.writeNpy(path.join(folder, 'test.npy'), imageBatchToNpy(test));
+      if (groups !== undefined) {
+        await context.run.writeNpy(path.join(folder, 'groups.npy'), { dtype: 'int32', shape: [groups.length], data: groups });
+      }
+      if (testParameters !== undefined) {
+        const parameterCount = testParameters.length / test.shape[0];
+        await context.run.writeNpy(path.join(folder, 'test-parameters.npy'), { dtype: 'float64', shape: [test.shape[0], parameterCount], data: testParameters });
+      }
+      return {
+        metrics: { source, poolCount: pool.shape[0], testCount: test.shape[0], imageShape: pool.shape.slice(1) },
+        figures: [],
+        summary: `${pool.shape[0]} training-pool images and ${test.shape[0]} test images of ${pool.shape[1]}x${pool.shape[2]} pixels from ${source}.`,
+      };
+    },
+  };
+}
+
+interface PreparedPool {
+  pool: ImageBatch;
+  test: ImageBatch;
+  groups?: Int32Array;
+  /** Generator parameters of the test images, [testCount, parameters] row-major (synthetic sets). */
+  testParameters?: Float64Array;
+  source: string;
+}
+
+function generateSynthetic(stepName: string, context: ReproduceContext, plan: DataSetPlan): PreparedPool {
+  const generator = requireGenerator(stepName, plan.kind);
+  const options = generatorOptions(context.preset, plan);
+
+  // Training pool and test images use different seeds, so no test image is a training image.
+  const seed = context.preset.seed;
+  const pool = generator.generate(plan.poolCount, seed, options).images;
+  const test = generator.generate(plan.testCount, seed + 1_000_003, options);
+  return { pool, test: test.images, testParameters: test.parameters, source: `synthetic:${plan.kind} ${JSON.stringify(options)}` };
+}
+
+async function preparePhotos(stepName: string, context: ReproduceContext, plan: DataSetPlan): Promise<PreparedPool> {
+  const prepareDataset = requireExport<PrepareDataset>(stepName, '@gahb/datasets', 'prepareDataset');
+  const splitSubsets = requireExport<SplitSubsets>(stepName, '@gahb/datasets', 'splitSubsets');
+  const selectImages = requireExport<SelectImages>(stepName, '@gahb/datasets', 'selectImages');
+  const preset = context.preset;
+
+  const options: Record<string, unknown> = { size: preset.imageSize, channels: 1, seed: preset.seed, cacheDir: context.run.resolve('data', 'cache') };
+  if (context.options.data.startsWith('patches:')) {
+    options.patchesPerImage = preset.generalization.patchesPerImage;
+  }
+  const dataset = await prepareDataset(context.options.data, options);
+  const largestN = plan.poolCount / 2;
+  const split = splitSubsets(dataset, largestN, { testCount: plan.testCount });
+  const test = selectImages(dataset.images, split.s1.testIndices);
+  // An empty groups file stands for a set without groups (e.g. CelebA), split as first N / last N.
+  const groups = dataset.groups ?? new Int32Array(0);
+  return { pool: dataset.images, test, groups, source: dataset.source };
+}

@@ -1,0 +1,10 @@
+export { inpainting } from './inpainting';
+export type { InpaintingOptions } from './inpainting';
+export { randomPixels } from './random-pixels';
+export type { RandomPixelsOptions } from './random-pixels';
+export { superResolution } from './super-resolution';
+export type { SuperResolutionOptions } from './super-resolution';
+export { randomBasis } from './random-basis';
+export type { RandomBasisOptions } from './random-basis';
+export { spectralSuperResolution } from './spectral-super-resolution';
+export type { SpectralSuperResolutionOptions } from './spectral-super-resolution';

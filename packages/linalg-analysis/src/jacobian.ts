@@ -1,0 +1,297 @@
+// Jacobian A(y) = ∂x̂/∂y of a denoiser at one image, dense (batched vector-Jacobian products with one-hot
+// cotangents) or matrix-free (products A v and Aᵀu), and the sanity checks of a bias-free denoiser: A(y)y = x̂(y)
+// (Kadkhodaie et al., ICLR 2024, eq. 6), agreement with finite differences, and the relative asymmetry.
+import * as tf from '@tensorflow/tfjs-core';
+import { assertImageBatch, RandomStream, startProgress, type ImageBatch } from '@gahb/core';
+import type { Denoiser } from '@gahb/backend';
+
+/** Options of {@link computeJacobian}. */
+export interface JacobianOptions {
+  /** Noise level passed to `denoiser.denoise` (pixel units of [0, 1] images); blind denoisers ignore it. */
+  sigma?: number;
+  /** Jacobian rows computed per backward pass (the batch of image copies). Default 64. */
+  chunkSize?: number;
+  /** Called after each chunk with the number of rows done and the number requested (d for the full Jacobian). */
+  onProgress?: (rowsDone: number, rows: number) => void;
+}
+
+/** Options of the matrix-free products. */
+export interface JacobianProductOptions {
+  /** Noise level passed to `denoiser.denoise`. */
+  sigma?: number;
+}
+
+/** Result of {@link jacobianChecks}. */
+export interface JacobianChecks {
+  /** ‖A y − x̂(y)‖ / ‖x̂(y)‖: 0 up to rounding for a bias-free network whose ReLU pattern is constant near y. */
+  homogeneityError: number;
+  /** ‖(x̂(y + εv) − x̂(y − εv))/(2ε) − A v‖ / ‖A v‖ for a random unit direction v. */
+  finiteDifferenceError: number;
+  /** ‖A − Aᵀ‖_F / ‖A‖_F. */
+  asymmetry: number;
+}
+
+/** Options of {@link jacobianChecks}. */
+export interface JacobianCheckOptions {
+  sigma?: number;
+  /** Seed of the random direction of the finite-difference check. Default 0. */
+  seed?: number;
+  /** Step ε of the central difference as a fraction of ‖y‖ (v has unit length). Default 1e-3. */
+  relativeStep?: number;
+}
+
+/** Returns the image size d = height·width·channels of a one-image batch, or throws. */
+export function imageDimension(image: ImageBatch, caller: string): number {
+  assertImageBatch(image, `${caller}: image`);
+  const [n, height, width, channels] = image.shape;
+  if (n !== 1) {
+    throw new Error(`${caller}: image has ${n} images; pass one image [1, height, width, channels] (sliceImageBatch(batch, i, i + 1)).`);
+  }
+  return height * width * channels;
+}
+
+/**
+ * Computes the dense Jacobian A(y) of `denoiser` at `image` ([1, height, width, channels]) as a d×d row-major
+ * Float64Array, d = height·width·channels; row i is the gradient of output pixel i (index in row-major order
+ * over height, width, channels). Each backward pass differentiates Σ x̂(Y) ⊙ U over a batch Y of `chunkSize`
+ * copies of y with one-hot cotangents U, so it yields `chunkSize` rows. The denoiser must treat batch entries
+ * independently (batch norm in evaluation mode).
+ */
+export async function computeJacobian(denoiser: Denoiser, image: ImageBatch, options: JacobianOptions = {}): Promise<Float64Array> {
+  const d = imageDimension(image, 'computeJacobian');
+  return computeJacobianRows(denoiser, image, 0, d, options);
+}
+
+/**
+ * Computes rows first…first+count−1 of the Jacobian (count×d row-major), as {@link computeJacobian} does for
+ * all rows; useful to spread a large Jacobian over several processes or to time part of it.
+ */
+export async function computeJacobianRows(
+  denoiser: Denoiser,
+  image: ImageBatch,
+  first: number,
+  count: number,
+  options: JacobianOptions = {},
+): Promise<Float64Array> {
+  const d = imageDimension(image, 'computeJacobian');
+  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(count) || first < 0 || count < 0 || first + count > d) {
+    throw new Error(`computeJacobian: rows [${first}, ${first + count}) are invalid: use a range inside [0, d = ${d}).`);
+  }
+  const chunkSize = options.chunkSize ?? 64;
+  if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) {
+    throw new Error(`computeJacobian: chunkSize ${chunkSize} is invalid: use a positive integer (rows per backward pass).`);
+  }
+  const shape = image.shape as [number, number, number, number];
+  const denoiseOptions = options.sigma === undefined ? undefined : { sigma: options.sigma };
+  const jacobian = new Float64Array(count * d);
+  const y = tf.tensor4d(image.data, shape);
+  const progress = startProgress({ label: `jacobian ${denoiser.name}`, total: count, unit: 'rows' });
+
+  try {
+    for (let offset = 0; offset < count; offset += chunkSize) {
+      const rows = Math.min(chunkSize, count - offset);
+      const cotangents = oneHotCotangents(rows, shape, first + offset, d);
+      const rowGradients = tf.tidy(() => {
+        const rowsOfChunk = tf.grad((copies: tf.Tensor) => tf.sum(tf.mul(denoiser.denoise(copies as tf.Tensor4D, denoiseOptions), cotangents)));
+        return rowsOfChunk(tf.tile(y, [rows, 1, 1, 1]));
+      });
+      cotangents.dispose();
+      const values = await rowGradients.data();
+      rowGradients.dispose();
+      jacobian.set(values, offset * d);
+      progress.tick(rows);
+      options.onProgress?.(offset + rows, count);
+    }
+    progress.done();
+  } finally {
+    y.dispose();
+  }
+  return jacobian;
+}
+
+/** Returns U [rows, h, w, c] with U[k] = one-hot at flat index firstRow + k. */
+function oneHotCotangents(rows: number, shape: readonly number[], firstRow: number, d: number): tf.Tensor4D {
+  const values = new Float32Array(rows * d);
+  for (let k = 0; k < rows; k++) values[k * d + firstRow + k] = 1;
+  return tf.tensor4d(values, [rows, shape[1], shape[2], shape[3]]);
+}
+
+/**
+ * Returns Aᵀu = ∇_y ⟨x̂(y), u⟩ (one vector-Jacobian product) for u of length d, without forming A.
+ */
+export async function vectorJacobianProduct(
+  denoiser: Denoiser,
+  image: ImageBatch,
+  u: ArrayLike<number>,
+  options: JacobianProductOptions = {},
+): Promise<Float64Array> {
+  const { transposeProduct } = await jacobianProducts(denoiser, image, u, options, false);
+  return transposeProduct;
+}
+
+/**
+ * Returns A v without forming A, by the double-VJP identity: g(u) = ⟨Aᵀu, v⟩ = uᵀAv is linear in u, so
+ * ∇_u g = A v exactly. This differentiates the backward pass, so every kernel of the denoiser needs a
+ * gradient of its gradient (tf.grad of tf.grad).
+ */
+export async function jacobianVectorProduct(
+  denoiser: Denoiser,
+  image: ImageBatch,
+  v: ArrayLike<number>,
+  options: JacobianProductOptions = {},
+): Promise<Float64Array> {
+  const { product } = await jacobianProducts(denoiser, image, v, options, true);
+  return product;
+}
+
+/**
+ * Returns both A v and Aᵀv from one double-VJP evaluation (u = v in {@link jacobianVectorProduct}); the
+ * symmetric part applied to v is (A v + Aᵀv)/2.
+ */
+export async function jacobianProductPair(
+  denoiser: Denoiser,
+  image: ImageBatch,
+  v: ArrayLike<number>,
+  options: JacobianProductOptions = {},
+): Promise<{ product: Float64Array; transposeProduct: Float64Array }> {
+  return jacobianProducts(denoiser, image, v, options, true);
+}
+
+async function jacobianProducts(
+  denoiser: Denoiser,
+  image: ImageBatch,
+  v: ArrayLike<number>,
+  options: JacobianProductOptions,
+  withForward: boolean,
+): Promise<{ product: Float64Array; transposeProduct: Float64Array }> {
+  const d = imageDimension(image, 'jacobianVectorProduct');
+  if (v.length !== d) {
+    throw new Error(`jacobianVectorProduct: vector has length ${v.length} but the image has d = ${d} values; pass a vector of length d.`);
+  }
+  const shape = image.shape as [number, number, number, number];
+  const denoiseOptions = options.sigma === undefined ? undefined : { sigma: options.sigma };
+
+  let transposeTensor: tf.Tensor | null = null;
+  const [productTensor] = tf.tidy((): tf.Tensor[] => {
+    const y = tf.tensor4d(image.data, shape);
+    const direction = tf.tensor4d(Float32Array.from(v), shape);
+    // vjp(u) = Aᵀu = ∇_y ⟨x̂(y), u⟩.
+    const vjp = (u: tf.Tensor) => tf.grad((input: tf.Tensor) => tf.sum(tf.mul(denoiser.denoise(input as tf.Tensor4D, denoiseOptions), u)))(y);
+    if (!withForward) {
+      transposeTensor = tf.keep(vjp(direction));
+      return [];
+    }
+    // ∇_u ⟨vjp(u), v⟩ = A v. The point u is a copy of v: with the same tensor as u and as the constant v, the
+    // gradient would also flow through the constant and give (A + Aᵀ)v. At u = v the inner vjp is Aᵀv.
+    const u = tf.clone(direction);
+    const product = tf.grad((point: tf.Tensor) => {
+      const inner = vjp(point);
+      transposeTensor = tf.keep(tf.clone(inner));
+      return tf.sum(tf.mul(inner, direction));
+    })(u);
+    return [product];
+  });
+
+  const transposeResult = transposeTensor as tf.Tensor | null;
+  if (transposeResult === null) throw new Error('jacobianVectorProduct: the vector-Jacobian product was not computed.');
+  const transposeProduct = Float64Array.from(await transposeResult.data());
+  transposeResult.dispose();
+  let product = new Float64Array(0);
+  if (productTensor !== undefined) {
+    product = Float64Array.from(await productTensor.data());
+    productTensor.dispose();
+  }
+  return { product, transposeProduct };
+}
+
+/**
+ * Runs the sanity checks of a Jacobian `jacobian` (d×d row-major, from {@link computeJacobian}) of `denoiser`
+ * at `image`: homogeneity A y = x̂(y), a central finite difference along a random unit direction, and the
+ * relative asymmetry ‖A − Aᵀ‖_F / ‖A‖_F.
+ */
+export async function jacobianChecks(
+  denoiser: Denoiser,
+  image: ImageBatch,
+  jacobian: Float64Array,
+  options: JacobianCheckOptions = {},
+): Promise<JacobianChecks> {
+  const d = imageDimension(image, 'jacobianChecks');
+  if (jacobian.length !== d * d) {
+    throw new Error(`jacobianChecks: jacobian has ${jacobian.length} entries but the image needs d² = ${d * d}.`);
+  }
+  const relativeStep = options.relativeStep ?? 1e-3;
+  if (!(relativeStep > 0)) {
+    throw new Error(`jacobianChecks: relativeStep ${relativeStep} is invalid: use a value > 0.`);
+  }
+  const y = Float64Array.from(image.data);
+  const denoised = denoiseVector(denoiser, image, y, options.sigma);
+
+  // Homogeneity: A y against x̂(y).
+  const homogeneityError = relativeDistance(multiply(jacobian, d, y), denoised);
+
+  // Central difference along a random unit direction v with step ε = relativeStep·‖y‖.
+  const v = new Float64Array(d);
+  RandomStream.fromSeed(options.seed ?? 0, 'jacobian-finite-difference').fillNormal(v, 0, 1);
+  scale(v, 1 / norm(v));
+  const epsilon = relativeStep * Math.max(norm(y), 1e-12);
+  const plus = denoiseVector(denoiser, image, y.map((value, i) => value + epsilon * v[i]), options.sigma);
+  const minus = denoiseVector(denoiser, image, y.map((value, i) => value - epsilon * v[i]), options.sigma);
+  const difference = plus.map((value, i) => (value - minus[i]) / (2 * epsilon));
+  const finiteDifferenceError = relativeDistance(difference, multiply(jacobian, d, v));
+
+  return { homogeneityError, finiteDifferenceError, asymmetry: relativeAsymmetry(jacobian, d) };
+}
+
+/** Returns ‖A − Aᵀ‖_F / ‖A‖_F of the d×d row-major matrix A (0 for the zero matrix). */
+export function relativeAsymmetry(matrix: Float64Array, d: number): number {
+  let differenceSquared = 0;
+  let normSquared = 0;
+  for (let i = 0; i < d; i++) {
+    for (let j = 0; j < d; j++) {
+      const value = matrix[i * d + j];
+      const difference = value - matrix[j * d + i];
+      differenceSquared += difference * difference;
+      normSquared += value * value;
+    }
+  }
+  return normSquared > 0 ? Math.sqrt(differenceSquared / normSquared) : 0;
+}
+
+/** Returns x̂(values) as a Float64Array, `values` having the shape of `image`. */
+export function denoiseVector(denoiser: Denoiser, image: ImageBatch, values: ArrayLike<number>, sigma: number | undefined): Float64Array {
+  const shape = image.shape as [number, number, number, number];
+  const result = tf.tidy(() => denoiser.denoise(tf.tensor4d(Float32Array.from(values), shape), sigma === undefined ? undefined : { sigma }));
+  const data = Float64Array.from(result.dataSync());
+  result.dispose();
+  return data;
+}
+
+/** Returns M x for the d×d row-major M. */
+export function multiply(matrix: Float64Array, d: number, x: ArrayLike<number>): Float64Array {
+  const result = new Float64Array(d);
+  for (let i = 0; i < d; i++) {
+    let sum = 0;
+    const row = i * d;
+    for (let j = 0; j < d; j++) sum += matrix[row + j] * x[j];
+    result[i] = sum;
+  }
+  return result;
+}
+
+export function norm(x: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < x.length; i++) sum += x[i] * x[i];
+  return Math.sqrt(sum);
+}
+
+function scale(x: Float64Array, factor: number): void {
+  for (let i = 0; i < x.length; i++) x[i] *= factor;
+}
+
+/** Returns ‖a − b‖ / ‖b‖ (‖a − b‖ when b = 0). */
+export function relativeDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let differenceSquared = 0;
+  for (let i = 0; i < a.length; i++) differenceSquared += (a[i] - b[i]) ** 2;
+  const reference = norm(b);
+  return reference > 0 ? Math.sqrt(differenceSquared) / reference : Math.sqrt(differenceSquared);
+}
