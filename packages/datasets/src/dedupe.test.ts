@@ -50,8 +50,20 @@ describe('findNearDuplicates', () => {
   test('progress reaches the row count', async () => {
     const images = await fixtureImages();
     const reports: number[] = [];
-    await findNearDuplicates(images, { blockSize: 25, onProgress: (done) => reports.push(done) });
+    await findNearDuplicates(images, { blockSize: 25, threads: 1, onProgress: (done) => reports.push(done) });
     expect(reports).toEqual([25, 50, 60]);
+  });
+
+  test('worker threads match one thread', async () => {
+    const images = await fixtureImages();
+    const single = await findNearDuplicates(images, { blockSize: 7, threads: 1 });
+    const reports: number[] = [];
+    const parallel = await findNearDuplicates(images, { blockSize: 7, threads: 2, onProgress: (done) => reports.push(done) });
+    expect(parallel.removed).toEqual(single.removed);
+    expect(parallel.duplicateOf).toEqual(single.duplicateOf);
+    // Nine blocks of 7 rows (the last has 4); reports are cumulative whatever the order blocks finish in.
+    expect(reports.length).toBe(9);
+    expect(reports[reports.length - 1]).toBe(60);
   });
 
   test('invalid threshold is rejected', async () => {

@@ -90,6 +90,23 @@ describe('folder source', () => {
     expect(dataset.meta.files).toEqual(['a.png', 'b.png']);
   });
 
+  test('dedupe removes a near-copy and its file name', async () => {
+    const dir = await makeTempDir();
+    const texture = (shift: number) => (y: number, x: number) => (37 * x + 91 * y + ((x * y) % 17) * 11 + shift) % 256;
+    await writeImage(path.join(dir, 'a.png'), pixels(40, 40, 1, texture(0)), 40, 40, 1);
+    await writeImage(path.join(dir, 'b.png'), pixels(40, 40, 1, (y, x) => (x * x + 3 * y * y) % 256), 40, 40, 1);
+    // c.png is a.png darkened, so its mean-removed cosine with a.png is 1.
+    await writeImage(path.join(dir, 'c.png'), pixels(40, 40, 1, (y, x) => Math.floor(texture(0)(y, x) / 2)), 40, 40, 1);
+
+    const dataset = await prepareDataset(`folder:${dir}`, { size: 40, dedupe: true });
+    expect(dataset.images.shape[0]).toBe(2);
+    expect(dataset.meta.files).toEqual(['a.png', 'b.png']);
+    const record = dataset.meta.dedupe as { removed: number; removedIndices: number[]; duplicateOf: number[] };
+    expect(record.removed).toBe(1);
+    expect(record.removedIndices).toEqual([2]);
+    expect(record.duplicateOf).toEqual([0]);
+  });
+
   describe('bad input', () => {
     test('corrupt file is named in the error', async () => {
       const dir = await makeTempDir();

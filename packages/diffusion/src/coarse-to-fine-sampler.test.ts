@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, type Denoiser } from '@gahb/backend';
 import { RandomStream, imageBatchFromData } from '@gahb/core';
 import { EmpiricalMmseDenoiser, WienerDenoiser } from '@gahb/models';
-import { nearestNeighbors, sample, samplePaired, stepSize } from '../src';
+import { nearestNeighbors, sample, samplePaired, stepSize, type SamplerProgress } from '../src';
 import { lowRankPrior, principalCoefficients, residualEnergy } from '../test/support/gaussian-prior';
 
 /** Multiplies its input by a constant: with gain > 1 the residual grows every step, so the sampler diverges. */
@@ -18,10 +18,11 @@ beforeAll(async () => {
 });
 
 describe('coarse-to-fine sampler', () => {
-  test('Gaussian prior samples match its mean and covariance', async () => {
+  test('Gaussian prior samples match moments', async () => {
     // A rank-2 Gaussian on 6x6 images with mean 0.45 (the sampler starts at 0.5). The constant schedule
-    // with h = 0.05 and β = 0.5 keeps the sampler's own under-dispersion small (about h² per step in the
-    // high-variance directions); σ_L = 0.01 keeps the final denoising shrinkage λ/(λ + σ_L²) above 0.99.
+    // with h = 0.05 and β = 0.5 keeps the sampler's own under-dispersion small, a variance deficit of at most
+    // h²σ² per step in the high-variance directions. σ_L = 0.01 keeps the final denoising shrinkage
+    // λ/(λ + σ_L²) above 0.99.
     const prior = lowRankPrior(6, [0.04, 0.02]);
     prior.mean.fill(0.45);
     const denoiser = new WienerDenoiser({ mean: prior.mean, covariance: prior.covariance, shape: prior.shape });
@@ -167,6 +168,23 @@ describe('coarse-to-fine sampler', () => {
     const before = tf.memory().numTensors;
     await sample(denoiser, { count: 3, seed: 2, shape: prior.shape }, { trajectoryEvery: 5, batchSize: 2 });
     expect(tf.memory().numTensors).toBe(before);
+    denoiser.dispose();
+  });
+
+  test('onProgress reports every step', async () => {
+    const prior = lowRankPrior(4, [0.04, 0.02]);
+    const denoiser = new WienerDenoiser({ mean: prior.mean, covariance: prior.covariance, shape: prior.shape });
+    const events: SamplerProgress[] = [];
+    const result = await sample(denoiser, { count: 4, seed: 9, shape: prior.shape }, { batchSize: 2, onProgress: (event) => events.push(event) });
+
+    // One event per denoiser call: steps + 1 calls for the longest sample of each batch of 2.
+    const expectedCalls = Math.max(result.iterations[0], result.iterations[1]) + 1 + Math.max(result.iterations[2], result.iterations[3]) + 1;
+    expect(events.length).toBe(expectedCalls);
+    expect(events[events.length - 1].finished).toBe(4);
+    expect(events.every((event) => event.total === 4)).toBe(true);
+    for (let k = 1; k < events.length; k++) {
+      expect(events[k].finished).toBeGreaterThanOrEqual(events[k - 1].finished);
+    }
     denoiser.dispose();
   });
 

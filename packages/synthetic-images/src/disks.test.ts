@@ -82,7 +82,7 @@ describe('disks render', () => {
 
   test.each([0, 1, 2])('centroid is the centre parameter with antialias %i', (antialias) => {
     // Fine sample positions include the db2 filter's centre offset, so the intensity centroid stays at
-    // (centerX, centerY) in output pixels. Without that offset it would move by 0.634·(1 − 2^−k) pixels.
+    // (centerX, centerY) in output pixels. Without that offset it would move by 0.366·(1 − 2^−k) pixels.
     // Tolerance 0.02 pixels.
     const size = 48;
     const image = disksGenerator.render([20.3, 25.6, 8.5, 1, 0], { size, antialias, clip: false });

@@ -2,7 +2,7 @@
  * Complex discrete Fourier transforms of any length, in place on split real/imaginary Float64Arrays,
  * built on fft.js (radix-4, power-of-two lengths only).
  *
- * A length N = 2^p · m with m odd is computed by the Good-Thomas prime-factor algorithm (I. J. Good, 1958):
+ * A length N = 2^p · m with m odd is computed by the Good-Thomas prime-factor algorithm:
  * because 2^p and m are coprime, the index maps n = (m·n1 + 2^p·n2) mod N and k ≡ k1 (mod 2^p), k ≡ k2 (mod m)
  * turn the length-N DFT into a 2^p × m two-dimensional DFT without twiddle factors. fft.js computes the
  * 2^p-point transforms; the m-point ones use closed-form 3- and 5-point DFTs and a direct O(m²) DFT otherwise. The study's images are 80 × 80 (80 = 16 · 5), so

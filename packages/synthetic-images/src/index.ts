@@ -21,7 +21,7 @@ export type { BackgroundFilterShape } from './power-law';
 export {
   DB2_LOW_PASS,
   DB2_HIGH_PASS,
-  DB2_LOW_PASS_CENTER,
+  DB2_APPROXIMATION_CENTER,
   coefficientCount,
   dwt1d,
   idwt1d,

@@ -2,15 +2,15 @@
  * The Daubechies-2 (db2, four taps, two vanishing moments) orthogonal wavelet transform in one and two
  * dimensions, and the db2 low-pass downsampling used to antialias synthetic images.
  *
- * Filters (I. Daubechies, "Ten Lectures on Wavelets", 1992, table 6.1 with N = 2):
- * scaling filter h = [1 + √3, 3 + √3, 3 − √3, 1 − √3] / (4√2), wavelet filter g[n] = (−1)^n h[3 − n].
- * PyWavelets lists h as db2 `rec_lo` and its reverse as `dec_lo`.
+ * Filters: the Daubechies scaling filter with two vanishing moments, h = [1 + √3, 3 + √3, 3 − √3, 1 − √3] / (4√2),
+ * and the wavelet filter g[n] = (−1)^n h[3 − n]. PyWavelets lists h as db2 `rec_lo` and its reverse as `dec_lo`.
  *
  * Analysis: a[k] = Σ_n h[n] x[2k + s + n], d[k] = Σ_n g[n] x[2k + s + n] for n = 0 … 3, where samples outside
  * [0, N) come from the border extension:
- * - 'periodization': x is N-periodic and s = 0, so N (even) samples give N/2 coefficients of each kind.
+ * - 'periodization': x is N-periodic and s = −1, so N (even) samples give N/2 coefficients of each kind.
  * - 'reflect': x is mirrored without repeating the edge sample (… x2 x1 | x0 x1 … x(N−1) | x(N−2) …) and
- *   s = −2, so N samples give ⌊(N + 3) / 2⌋ coefficients, the count PyWavelets' 'reflect' mode returns.
+ *   s = −2, so N samples give ⌊(N + 3) / 2⌋ coefficients.
+ * Both modes give the values of PyWavelets' `dwt` and `dwt2` with the same mode names (tested against a fixture).
  * Synthesis is the transpose, x[2k + s + n] += h[n] a[k] + g[n] d[k], which inverts the analysis exactly in both
  * modes because the analysis is orthogonal on the extended signal and every sample of [0, N) is covered by
  * coefficients that are kept.
@@ -92,7 +92,7 @@ function extendIndex(index: number, length: number, border: WaveletBorder): numb
 
 /** Offset s of the first filter tap: coefficient k reads samples 2k + s … 2k + s + 3. */
 function firstTap(border: WaveletBorder): number {
-  return border === 'periodization' ? 0 : -2;
+  return border === 'periodization' ? -1 : -2;
 }
 
 /**
@@ -240,6 +240,18 @@ export function idwt2d(
   return image;
 }
 
+/** Input indices of the four taps of each periodized approximation of a length-`length` line, 4 per output. */
+function periodizedTaps(length: number): Int32Array {
+  const taps = new Int32Array(2 * length);
+  const shift = firstTap('periodization');
+  for (let k = 0; k < length / 2; k++) {
+    for (let n = 0; n < 4; n++) {
+      taps[4 * k + n] = extendIndex(2 * k + shift + n, length, 'periodization');
+    }
+  }
+  return taps;
+}
+
 /**
  * Downsamples a [height, width] image by 2^levels with `levels` db2 approximations (periodization), each divided
  * by 2 so that intensities keep their range: the 2-D low-pass gain is (Σh)² = 2, and the mean intensity is
@@ -261,25 +273,35 @@ export function db2Downsample(image: Float64Array, height: number, width: number
     const nextHeight = currentHeight / 2;
     const nextWidth = currentWidth / 2;
 
-    // Low-pass along the width, then along the height; only the approximation band is computed. The taps are
-    // unrolled and only the last output of a line wraps around.
+    // Low-pass along the width, then along the height; only the approximation band is computed. Output k reads
+    // input samples 2k − 1 … 2k + 2 (periodization), so only the first and last outputs wrap around.
     const [h0, h1, h2, h3] = DB2_LOW_PASS;
+    const columnTaps = periodizedTaps(currentWidth);
     const rows = new Float64Array(currentHeight * nextWidth);
     for (let y = 0; y < currentHeight; y++) {
       const source = y * currentWidth;
       const target = y * nextWidth;
       for (let k = 0; k < nextWidth; k++) {
-        const x = source + 2 * k;
-        const x2 = k === nextWidth - 1 ? source : x + 2;
-        rows[target + k] = h0 * current[x] + h1 * current[x + 1] + h2 * current[x2] + h3 * current[x2 + 1];
+        if (k > 0 && k < nextWidth - 1) {
+          const x = source + 2 * k - 1;
+          rows[target + k] = h0 * current[x] + h1 * current[x + 1] + h2 * current[x + 2] + h3 * current[x + 3];
+          continue;
+        }
+        const tap = 4 * k;
+        rows[target + k] =
+          h0 * current[source + columnTaps[tap]] +
+          h1 * current[source + columnTaps[tap + 1]] +
+          h2 * current[source + columnTaps[tap + 2]] +
+          h3 * current[source + columnTaps[tap + 3]];
       }
     }
+    const rowTaps = periodizedTaps(currentHeight);
     const next = new Float64Array(nextHeight * nextWidth);
     for (let k = 0; k < nextHeight; k++) {
-      const row0 = 2 * k * nextWidth;
-      const row1 = row0 + nextWidth;
-      const row2 = k === nextHeight - 1 ? 0 : row1 + nextWidth;
-      const row3 = row2 + nextWidth;
+      const row0 = rowTaps[4 * k] * nextWidth;
+      const row1 = rowTaps[4 * k + 1] * nextWidth;
+      const row2 = rowTaps[4 * k + 2] * nextWidth;
+      const row3 = rowTaps[4 * k + 3] * nextWidth;
       const target = k * nextWidth;
       for (let x = 0; x < nextWidth; x++) {
         next[target + x] =
@@ -295,18 +317,20 @@ export function db2Downsample(image: Float64Array, height: number, width: number
 }
 
 /**
- * Centre of mass of the db2 low-pass filter in samples, Σ n·h[n] / Σ h[n] ≈ 0.634: approximation k is centred on
- * input sample 2k + DB2_LOW_PASS_CENTER. Renderers use it so that parameters refer to output pixel positions.
+ * Input position on which a periodized approximation coefficient k is centred, minus 2k: the first tap offset −1
+ * plus the filter's centre of mass Σ n·h[n] / Σ h[n] ≈ 0.634, so about −0.366. Renderers use it so that
+ * parameters refer to output pixel positions.
  */
-export const DB2_LOW_PASS_CENTER =
+export const DB2_APPROXIMATION_CENTER =
+  firstTap('periodization') +
   DB2_LOW_PASS.reduce((sum, value, n) => sum + n * value, 0) / DB2_LOW_PASS.reduce((sum, value) => sum + value, 0);
 
 /**
  * Position, in output pixel units, of sample i of a grid rendered 2^levels times finer and then downsampled by
- * {@link db2Downsample}: i / 2^levels − c·(1 − 2^−levels), with c = DB2_LOW_PASS_CENTER. Output pixel j is
- * centred on position j.
+ * {@link db2Downsample}: i / 2^levels − c·(1 − 2^−levels), with c = DB2_APPROXIMATION_CENTER, because each level maps
+ * input position u to (u − c) / 2. Output pixel j is centred on position j.
  */
 export function fineSamplePosition(index: number, levels: number): number {
   const factor = 2 ** levels;
-  return index / factor - DB2_LOW_PASS_CENTER * (1 - 1 / factor);
+  return index / factor - DB2_APPROXIMATION_CENTER * (1 - 1 / factor);
 }

@@ -52,7 +52,7 @@ registerCommand({
       .option('--seed <n>', 'seed of the noise z', '1')
       .option('--top-k <k>', 'compute only the k largest eigenpairs by Lanczos, without forming A')
       .option('--full', 'compute the dense Jacobian and all eigenpairs (default unless --top-k is given)')
-      .option('--chunk-size <rows>', 'Jacobian rows per backward pass (dense path)', '64')
+      .option('--chunk-size <rows>', 'Jacobian rows per backward pass (dense path); lower it (e.g. 16) for 80x80 images to bound memory', '64')
       .option('--eigenvectors <list>', "eigenvectors shown in eigenvectors.png: comma-separated indices or 'start:step:end'", '')
       .requiredOption('--out <dir>', 'output directory (created if needed)')
       .option('--backend <name>', "TensorFlow.js backend: 'auto' or a registered name", 'auto')
@@ -183,7 +183,7 @@ async function loadImage(file: string, index: number, channels: 1 | 3): Promise<
     nhwc = [shape[0], shape[2], shape[3], shape[1]];
     channelsFirst = true;
   } else {
-    throw new Error(`--image ${file} has shape [${shape.join(', ')}]; use [h, w], [h, w, c], [n, h, w], [n, h, w, c] or [n, c, h, w] with c = 1 or 3.`);
+    throw new Error(`--image ${file} has an unsupported shape [${shape.join(', ')}]: use [h, w], [h, w, c], [n, h, w], [n, h, w, c] or [n, c, h, w] with c = 1 or 3.`);
   }
 
   const [n, height, width, imageChannels] = nhwc;

@@ -1,6 +1,6 @@
 /**
- * `gahb sample` draws samples from one or more trained denoisers with a registered sampler (default the
- * study's coarse-to-fine sampler). With several models the same seeds run through each, so sample i of
+ * `gahb sample` draws samples from one or more trained denoisers with a registered sampler, by default the
+ * study's coarse-to-fine sampler. With several models the same seeds run through each model. So sample i of
  * every model starts from the same noise, as in the study's paired comparisons.
  */
 import path from 'node:path';
@@ -128,7 +128,7 @@ registerCommand({
   description: 'Draw samples from trained denoisers with the coarse-to-fine sampler; several models share the seeds.',
   configure(command) {
     command
-      .requiredOption('--model <dir>', 'checkpoint directory; repeat for paired samples from several models', (value: string, previous: string[]) => [...previous, value], [])
+      .requiredOption('--model <dir>', 'checkpoint directory; repeat for paired samples from several models', (value: string, previous: string[] | undefined) => [...(previous ?? []), value])
       .option('--count <count>', 'number of samples per model', parsePositiveInteger, 16)
       .option('--seed <seed>', 'seed of the initial and step noise', parseNonNegativeInteger, 0)
       .requiredOption('--size <size>', 'image size in pixels: 32 or 80x64 (height x width)', parseImageSize)
@@ -139,9 +139,6 @@ registerCommand({
       .option('--trajectory <file>', 'one-step denoised states every --trajectory-every steps as float32 .npy [models, snapshots, count, h, w, c]')
       .option('--trajectory-every <steps>', 'steps between recorded states', parsePositiveInteger, 10);
     addSamplerOptions(command).action(async (options: SampleCommandOptions) => {
-      if (options.model.length === 0) {
-        throw new InvalidArgumentError('--model is missing: pass at least one checkpoint directory.');
-      }
       const sampler = samplerRegistry.get(options.sampler);
       await initBackend({ backend: options.backend });
       const loaded = [];

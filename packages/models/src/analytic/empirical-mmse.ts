@@ -84,6 +84,7 @@ export class EmpiricalMmseDenoiser implements Denoiser {
       // Logits −‖y − x_i‖²/(2σ²) up to the per-row constant −‖y‖²/(2σ²), which the softmax ignores:
       // (y·x_i − ½‖x_i‖²)/σ². Chunks are merged with a running log-sum-exp (max m, sum s, weighted sum):
       // each chunk is rescaled by exp(m_chunk − m) so no exponent is positive.
+      // NOTE: in float32 the logits carry rounding errors of about 1e-7·‖y‖²/σ², which matter for σ below ~1e-3.
       let runningMax: tf.Tensor | undefined;
       let runningSum: tf.Tensor | undefined;
       let runningMean: tf.Tensor | undefined;

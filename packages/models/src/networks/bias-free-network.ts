@@ -212,9 +212,11 @@ export class BiasFreeNetwork {
 }
 
 /**
- * Transposed convolution with kernel = stride = p as a matrix product followed by depth-to-space:
- * out[i·p + a, j·p + b, o] = Σ_c x[i, j, c] · w[a, b, o, c]. Equal to tf.conv2dTranspose (and to
- * PyTorch's ConvTranspose2d) for non-overlapping kernels, and faster on the wasm backend.
+ * Transposed convolution with kernel = stride = p as a 1x1 convolution to p·p·out channels followed by
+ * depth-to-space: out[i·p + a, j·p + b, o] = Σ_c x[i, j, c] · w[a, b, o, c]. Equal to tf.conv2dTranspose (and
+ * to PyTorch's ConvTranspose2d) for non-overlapping kernels. On the wasm backend the 1x1 convolution and its
+ * gradients run on the fast convolution kernels. Measured for 16x8x8x512 to 1024 channels on 2 shared cores:
+ * the gradient took 0.66 s this way and 4.7 s as a matrix product (bench load average 13).
  */
 export function upsample(x: tf.Tensor4D, weight: tf.Tensor4D): tf.Tensor4D {
   const [n, height, width, inChannels] = x.shape;
@@ -222,8 +224,8 @@ export function upsample(x: tf.Tensor4D, weight: tf.Tensor4D): tf.Tensor4D {
   if (window !== windowWidth || weightIn !== inChannels) {
     throw new Error(`upsample: weight [${weight.shape.join(', ')}] does not fit input [${x.shape.join(', ')}].`);
   }
-  const matrix = tf.reshape(tf.transpose(weight, [3, 0, 1, 2]), [inChannels, window * window * outChannels]);
-  const products = tf.matMul(tf.reshape(x, [n * height * width, inChannels]), matrix);
+  const filter = tf.reshape(tf.transpose(weight, [3, 0, 1, 2]), [1, 1, inChannels, window * window * outChannels]) as tf.Tensor4D;
+  const products = tf.conv2d(x, filter, 1, 'valid');
   const cells = tf.reshape(products, [n, height, width, window, window, outChannels]);
   return tf.reshape(tf.transpose(cells, [0, 1, 3, 2, 4, 5]), [n, height * window, width * window, outChannels]);
 }
