@@ -1,6 +1,6 @@
 // Copies the bundled photographs from Debian's python3-skimage sample data into ../photos, downscaled so
 // that the longer side is at most 1024 pixels. Colour photographs are stored as JPEG (quality 92) and
-// grayscale ones as PNG, to keep the folder under about 3 MB.
+// grayscale ones as single-channel PNG (alpha dropped), to keep the folder under about 3 MB.
 // Usage (from packages/datasets): node scripts/bundle-photos.mjs [/usr/lib/python3/dist-packages/skimage/data]
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,7 +40,7 @@ for (const [file, kind] of photos) {
   const info =
     kind === 'colour'
       ? await pipeline.jpeg({ quality: 92, mozjpeg: true }).toFile(outputPath)
-      : await pipeline.grayscale().png({ compressionLevel: 9 }).toFile(outputPath);
+      : await pipeline.removeAlpha().toColourspace('b-w').png({ compressionLevel: 9 }).toFile(outputPath);
   totalBytes += info.size;
   console.log(`${path.basename(outputPath)}: ${info.width}x${info.height}, ${info.size} bytes`);
 }

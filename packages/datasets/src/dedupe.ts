@@ -32,7 +32,7 @@ export interface DedupeOptions {
   onProgress?: (rowsDone: number, rowCount: number) => void;
 }
 
-/** Image count from which worker threads pay off by default (starting a worker takes tens of milliseconds). */
+/** Image count from which worker threads are used by default, because starting one costs tens of milliseconds (an estimate). */
 const WORKER_MIN_IMAGES = 2048;
 
 /** Result of {@link findNearDuplicates}. */

@@ -1,12 +1,12 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { bundledPhotosDir, prepareDataset, splitSubsets } from '../src';
-import { makeTempDir, pixels, removeTempDirs, writeImage } from './image-fixtures';
+import { makeTempDir, pixels, removeTempDirs, writeCorruptImage, writeImage } from './image-fixtures';
 
 afterAll(removeTempDirs);
 
 describe('bundled photographs', () => {
-  test('folder holds the photographs and their sources', async () => {
+  test('folder contains photographs and sources', async () => {
     const files = await readdir(bundledPhotosDir());
     expect(files).toContain('SOURCES.md');
     expect(files.filter((file) => /\.(png|jpg)$/.test(file)).length).toBe(11);
@@ -85,6 +85,18 @@ describe('patches source', () => {
     await expect(prepareDataset(`patches:${dir}`, { size: 16 })).rejects.toThrow(
       `Photograph "${path.join(dir, 'tiny.png')}" (10x10 pixels) is smaller than the smallest patch (16 pixels)`,
     );
+  });
+
+  test('corrupt photograph fails or is skipped', async () => {
+    const dir = await makeTempDir();
+    await writeImage(path.join(dir, 'a.png'), pixels(32, 32, 1, (y, x) => x + y), 32, 32, 1);
+    await writeCorruptImage(path.join(dir, 'b.png'));
+    await writeImage(path.join(dir, 'c.png'), pixels(32, 32, 1, (y, x) => x * y), 32, 32, 1);
+    await expect(prepareDataset(`patches:${dir}`, { size: 8, patchesPerImage: 2 })).rejects.toThrow(path.join(dir, 'b.png'));
+
+    const dataset = await prepareDataset(`patches:${dir}`, { size: 8, patchesPerImage: 2, skipBadFiles: true });
+    expect(Array.from(dataset.groups ?? [])).toEqual([0, 0, 2, 2]);
+    expect(dataset.meta.skippedFiles).toEqual(['b.png']);
   });
 
   test('scale below 1 is rejected', async () => {

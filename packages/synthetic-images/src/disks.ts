@@ -40,7 +40,10 @@ export interface DiskOptions {
   maxRadius: number;
   /** Number of db2 antialiasing levels k: render at 2^k times the size, then downsample k times. */
   antialias: number;
-  /** Clip intensities to [0, 1]; the db2 low-pass overshoots by a few percent next to edges. */
+  /**
+   * Clip intensities to [0, 1]. Next to a straight edge the db2 low-pass overshoots by about 9 % of the contrast,
+   * because its 1-D step response peaks at 1.0915.
+   */
   clip: boolean;
 }
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { loadDataset } from '@gahb/datasets';
 import { createProgram } from '../main';
+import { parseSyntheticLocation } from '../register-synthetic-source';
 
 let dir: string;
 let output: string[];
@@ -98,6 +99,15 @@ describe('gahb data', () => {
     const dataset = await loadDataset(out);
     expect(dataset.images.shape).toEqual([5, 16, 16, 1]);
     expect(dataset.source).toBe('synthetic:disks');
+  });
+
+  test('synthetic location parses generator options', () => {
+    expect(parseSyntheticLocation('c-alpha?alpha=2&shape=square&antialias=true')).toEqual({
+      name: 'c-alpha',
+      options: { alpha: 2, shape: 'square', antialias: true },
+    });
+    expect(parseSyntheticLocation('disks')).toEqual({ name: 'disks', options: {} });
+    expect(() => parseSyntheticLocation('?alpha=2')).toThrow('synthetic: needs a generator name');
   });
 
   test('split larger than half the set is rejected', async () => {

@@ -37,7 +37,7 @@ export function keyNumberTables(manifests: StepManifest[]): KeyNumberTable[] {
     const sizes = [...new Set([...gapRows.map((row) => row.n), ...samplingRows.map((row) => row.n)])].sort((a, b) => a - b);
     tables.push({
       caption: `Generalization sweep on ${key}: PSNR gap in dB (mean over the noise grid of train − test PSNR); similarities are medians of the mean-removed cosine similarity over the seeds.`,
-      header: ['N', 'gap S1 (dB)', 'gap S2 (dB)', 'gap memorizer (dB)', 'paired S1/S2', 'nearest training S1', 'nearest training S2', 'copy fraction', 'unconverged samples'],
+      header: ['N', 'gap S1 (dB)', 'gap S2 (dB)', 'gap memorizer (dB, train PSNR capped at 100 dB)', 'paired S1/S2', 'nearest training S1', 'nearest training S2', 'copy fraction', 'unconverged samples'],
       rows: sizes.map((n) => {
         const gap = gapRows.find((row) => row.n === n);
         const similarity = samplingRows.find((row) => row.n === n);
@@ -70,9 +70,9 @@ export function keyNumberTables(manifests: StepManifest[]): KeyNumberTable[] {
   for (const entry of jacobian?.perSigma ?? []) {
     dimensionRows.push([`${jacobian?.network} at a test image`, String(entry.sigma), format(entry.effectiveDimensionality), format(entry.asymmetry)]);
   }
-  const disks = byName.get('disks')?.metrics as { effectiveDimensionality?: number } | undefined;
+  const disks = byName.get('disks')?.metrics as { sigma?: number; effectiveDimensionality?: number; manifoldDimension?: number; asymmetry?: number } | undefined;
   if (disks?.effectiveDimensionality !== undefined) {
-    dimensionRows.push(['disk network (manifold dimension 5)', 'see the disk section', format(disks.effectiveDimensionality), 'n/a']);
+    dimensionRows.push([`disk network (manifold dimension ${format(disks.manifoldDimension)})`, format(disks.sigma), format(disks.effectiveDimensionality), format(disks.asymmetry)]);
   }
   if (dimensionRows.length > 0) {
     tables.push({

@@ -9,7 +9,10 @@ import { formatNumber, gridScale, writeGridFigure } from './figures';
 import { requireExport, type AnalyzeDenoiserAt, type Denoiser, type JacobianAnalysis } from './package-api';
 import type { FigureRecord } from './run-directory';
 
-/** Images with at most this many pixels get the full eigendecomposition; larger ones only the top eigenvectors. */
+/**
+ * Images with at most this many pixels get the full eigendecomposition; larger ones only the top
+ * eigenvectors by Lanczos, so at 80x80 the spectrum plot stops at the eigenvectorCount-th eigenvalue.
+ */
 const fullDecompositionLimit = 4096;
 
 /** Returns the analysis of `denoiser` at `clean` [1, h, w, c] plus noise of standard deviation `sigma`. */

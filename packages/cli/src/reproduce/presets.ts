@@ -179,6 +179,8 @@ export const presets: Record<string, Preset> = {
     disks: { trainCount: 10_000, sigma: 0.04, manifoldDimension: 5 },
   },
 
+  // NOTE: the data steps keep each training pool in memory as float32, which is 5.1 GB for the 200,000
+  // C^α images of 80x80 below; this preset needs uint8 or streamed pools before it can run.
   paper: {
     name: 'paper',
     description: "The study's scale: 80x80 images, bf-unet with 3 blocks and 64 channels, N = 1 … 100,000, batch 512, 1000 epochs; for a GPU or a cluster (gahb sweep --emit slurm).",

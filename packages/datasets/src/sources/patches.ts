@@ -10,8 +10,9 @@
  * DIR), so adding a photograph does not move the patches of the others.
  */
 
+import os from 'node:os';
 import path from 'node:path';
-import { RandomStream, createImageBatch, createLogger, decodeImage, startProgress } from '@gahb/core';
+import { RandomStream, createImageBatch, createLogger, decodeImage, startProgress, type DecodedImage } from '@gahb/core';
 import { bundledPhotosDir } from '../bundled-photos';
 import type { DataSource, PrepareOptions, PreparedDataset } from '../data-source';
 import { listImageFiles } from '../image-files';
@@ -29,7 +30,9 @@ export const DEFAULT_PATCHES_PER_IMAGE = 512;
 /** Patches for each of `photoCount` photographs: `patchesPerImage` each, or `count` spread as evenly as possible. */
 function patchCounts(photoCount: number, options: PrepareOptions): number[] {
   if (options.count !== undefined && options.patchesPerImage !== undefined) {
-    throw new Error('Give either count (total patches) or patchesPerImage, not both.');
+    throw new Error(
+      `count ${options.count} and patchesPerImage ${options.patchesPerImage} were both given: give only one (count is the total number of patches).`,
+    );
   }
   if (options.count !== undefined) {
     const base = Math.floor(options.count / photoCount);
@@ -54,6 +57,17 @@ function checkScales(scales: number[]): void {
   }
 }
 
+/** A decoded photograph or the error that decoding raised. */
+type DecodeOutcome = { ok: true; image: DecodedImage } | { ok: false; error: unknown };
+
+/** Turns a decode into a promise that never rejects, so a failure waiting in the lookahead is never unhandled. */
+function settle(decoding: Promise<DecodedImage>): Promise<DecodeOutcome> {
+  return decoding.then(
+    (image): DecodeOutcome => ({ ok: true, image }),
+    (error: unknown): DecodeOutcome => ({ ok: false, error }),
+  );
+}
+
 export const patchesSource: DataSource = {
   scheme: 'patches',
   description: 'patches:DIR — random square patches at several scales from the photographs in DIR (empty or "bundled": the bundled photographs)',
@@ -73,17 +87,35 @@ export const patchesSource: DataSource = {
     const usedScales: Record<string, number[]> = {};
     const skippedPhotos: string[] = [];
 
-    // NOTE: photographs are decoded one after another; a folder of many large photographs decodes on one core.
+    // Photographs are decoded up to `lookahead` ahead of the one being cut, so that decoding overlaps cutting
+    // while only a few decoded photographs are held in memory.
+    const decodeChannels = channels === 1 && common.grayscale === 'mean' ? 1 : undefined;
+    const lookahead = options.concurrency ?? os.availableParallelism();
+    const pending = new Map<number, Promise<DecodeOutcome>>();
+    const startDecode = (p: number): void => {
+      if (p < files.length && !pending.has(p)) {
+        pending.set(p, settle(decodeImage(path.join(root, files[p]), { channels: decodeChannels })));
+      }
+    };
+
     const progress = startProgress({ label: `Cutting patches from ${path.basename(root)}`, total: files.length, unit: 'photos', logger });
     let written = 0;
     for (let p = 0; p < files.length; p++) {
+      for (let ahead = p; ahead < p + lookahead; ahead++) {
+        startDecode(ahead);
+      }
+      const outcome = await (pending.get(p) as Promise<DecodeOutcome>);
+      pending.delete(p);
+
       const file = files[p];
       const name = `Photograph "${path.join(root, file)}"`;
       let photo: Pixels;
       let validScales: number[];
       try {
-        const decodeChannels = channels === 1 && common.grayscale === 'mean' ? 1 : undefined;
-        const decoded = await decodeImage(path.join(root, file), { channels: decodeChannels });
+        if (!outcome.ok) {
+          throw outcome.error;
+        }
+        const decoded = outcome.image;
         if (channels === 3 && decoded.channels === 1) {
           throw new Error(`${name} is a grayscale image but 3 channels were requested: use 1 channel or remove the file.`);
         }

@@ -95,10 +95,13 @@ export const disksStep: PipelineStep<ReproduceContext> = {
     ];
     return {
       metrics: {
+        sigma: preset.disks.sigma,
+        manifoldDimension: dimension,
         sigmas: diskSigmas,
         outputPsnr: curve.map((point) => point.outputPsnr),
         optimalOffsetDb: optimalOffset,
         effectiveDimensionality: analysis.effectiveDimensionality,
+        asymmetry: analysis.asymmetry,
         eigenvalues: topEigenvalues(analysis, 2 * dimension),
         principalAngles: angles,
       },
