@@ -40,11 +40,21 @@ export async function listImageFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   const files: string[] = [];
   for (const entry of entries) {
-    if (entry.isFile() && isImageFile(entry.name)) {
-      // `parentPath` is the Node 20.12+ name of the entry's folder; `path` is the older one.
-      const parent = (entry as { parentPath?: string }).parentPath ?? (entry as unknown as { path: string }).path;
-      files.push(path.relative(dir, path.join(parent, entry.name)).split(path.sep).join('/'));
+    if (!isImageFile(entry.name) || !(entry.isFile() || entry.isSymbolicLink())) {
+      continue;
     }
+    // `parentPath` is the Node 20.12+ name of the entry's folder; `path` is the older one.
+    const parent = (entry as { parentPath?: string }).parentPath ?? (entry as unknown as { path: string }).path;
+    const absolute = path.join(parent, entry.name);
+
+    // A link counts when it leads to a file; a broken link is kept so that decoding reports it by name.
+    if (entry.isSymbolicLink()) {
+      const target = await stat(absolute).catch(() => null);
+      if (target !== null && !target.isFile()) {
+        continue;
+      }
+    }
+    files.push(path.relative(dir, absolute).split(path.sep).join('/'));
   }
   files.sort(compareCodeUnits);
 

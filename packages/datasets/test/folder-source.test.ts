@@ -1,4 +1,4 @@
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { prepareDataset } from '../src';
 import { makeTempDir, pixels, removeTempDirs, writeCorruptImage, writeImage } from './image-fixtures';
@@ -79,6 +79,17 @@ describe('folder source', () => {
     for (const value of dataset.images.data) {
       expect(Math.abs(value * 255 - Math.round(value * 255))).toBeLessThan(1e-4);
     }
+  });
+
+  test('symbolic links to images are loaded', async () => {
+    const dir = await makeTempDir();
+    const elsewhere = await makeTempDir();
+    await writeImage(path.join(elsewhere, 'target.png'), pixels(4, 4, 1, () => 51), 4, 4, 1);
+    await writeImage(path.join(dir, 'a.png'), pixels(4, 4, 1, () => 10), 4, 4, 1);
+    await symlink(path.join(elsewhere, 'target.png'), path.join(dir, 'b.png'));
+    const dataset = await prepareDataset(`folder:${dir}`, { size: 2 });
+    expect(dataset.meta.files).toEqual(['a.png', 'b.png']);
+    expect(dataset.images.get(1, 0, 0, 0)).toBeCloseTo(51 / 255, 6);
   });
 
   test('count keeps the first files', async () => {

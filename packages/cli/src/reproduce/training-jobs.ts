@@ -5,7 +5,6 @@
  * `checkpoints/ID/job.json` last, so a finished job is never trained again.
  */
 import { spawn } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { initBackend } from '@gahb/backend';
 import type { ReproduceContext } from './context';
@@ -108,9 +107,7 @@ export async function runTrainingJob(context: ReproduceContext, job: TrainingJob
   const subset = trainingSubset(step, data, job.n, job.side);
   const testCount = Math.min(preset.generalization.evaluationCount, data.test.shape[0]);
 
-  // NOTE: trainDenoiser of @gahb/models did not create its output folder when this was written.
   const outDir = run.resolve('checkpoints', job.id);
-  await mkdir(outDir, { recursive: true });
   const startedAt = Date.now();
   await trainDenoiser({
     architecture: preset.architecture.name,

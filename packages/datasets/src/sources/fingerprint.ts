@@ -8,17 +8,18 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { listImageFiles } from '../image-files';
 
-/** Fingerprint of the image files under `dir` (recursive). */
+/** Returns the fingerprint of the image files under `dir` (recursive). */
 export async function fingerprintImageFolder(dir: string): Promise<string> {
   const hash = createHash('sha256').update(path.resolve(dir));
   for (const file of await listImageFiles(dir)) {
-    const info = await stat(path.join(dir, file));
-    hash.update(`\n${file}\t${info.size}\t${info.mtimeMs}`);
+    // A broken link has no size; loading reports it by name later.
+    const info = await stat(path.join(dir, file)).catch(() => null);
+    hash.update(info === null ? `\n${file}\tmissing` : `\n${file}\t${info.size}\t${info.mtimeMs}`);
   }
   return hash.digest('hex');
 }
 
-/** Fingerprint of one file and, when present, of a companion file (e.g. a partition list or sidecar). */
+/** Returns the fingerprint of `files` (e.g. an array and its sidecar); a missing file counts as "missing". */
 export async function fingerprintFiles(files: string[]): Promise<string> {
   const hash = createHash('sha256');
   for (const file of files) {
