@@ -2,7 +2,10 @@
 // Adam update) of a stack of five 3x3 convolutions, on wasm with gahb's kernels and on the cpu backend.
 //
 // Build first: npx tsc -b packages/backend/tsconfig.build.json
-// Run:         node bench/backend-training-step.mjs [--cpu-steps N] [--wasm-steps N]
+// Run:         node bench/backend-training-step.mjs [--wasm-steps 3] [--cpu-steps 1] [--cpu-batch 2]
+//
+// The cpu backend takes minutes per step at batch 16, so its baseline runs the same network at batch
+// --cpu-batch and the comparison is of GFLOP/s (the work is proportional to the batch size).
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import backend from '../packages/backend/dist/index.js';
@@ -16,6 +19,7 @@ function option(name, fallback) {
 
 const wasmSteps = option('--wasm-steps', 3);
 const cpuSteps = option('--cpu-steps', 1);
+const cpuBatch = option('--cpu-batch', 2);
 
 /**
  * Median of `repeats` timed runs of `run` (ms), after `warmUps` untimed runs. Each run returns tensors to
@@ -45,8 +49,9 @@ function convFlops(batch, outHeight, outWidth, filterHeight, filterWidth, inChan
   return 2 * batch * outHeight * outWidth * filterHeight * filterWidth * inChannels * outChannels;
 }
 
+/** Prints ms, GFLOP/s and the speed-up against a baseline time for the same work, `baselineMs`. */
 function report(label, ms, flops, baselineMs) {
-  const rate = flops === undefined ? '' : `  ${(flops / ms / 1e6).toFixed(1).padStart(6)} GFLOP/s`;
+  const rate = flops === undefined ? '' : `  ${(flops / ms / 1e6).toFixed(2).padStart(6)} GFLOP/s`;
   const ratio = baselineMs === undefined ? '' : `  ${(baselineMs / ms).toFixed(2)}x vs baseline`;
   console.log(`${label.padEnd(58)} ${ms.toFixed(1).padStart(8)} ms${rate}${ratio}`);
 }
@@ -69,8 +74,9 @@ async function benchmarkKernels() {
   const inputArgs = { inputs: { dy, filter }, backend: wasmBackend, attrs: inputAttrs };
   const composedInputMs = timeMs(() => fromInfo(conv2DBackpropInputByRoute(inputArgs, 'flipped-convolution')), 5);
   report('Conv2DBackpropInput 3x3, flipped convolution', composedInputMs, flops, builtInMs);
-  const filterMs = timeMs(() => tf.conv2dBackpropFilter?.(x, dy, filter.shape, 1, 'same') ?? tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: filter.shape }), 5);
-  report('Conv2DBackpropFilter 3x3, transposed convolution', filterMs, flops, forwardMs);
+  const filterAttrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: filter.shape };
+  const filterMs = timeMs(() => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, filterAttrs), 5);
+  report('Conv2DBackpropFilter 3x3, transposed convolution (no built-in)', filterMs, flops);
   tf.dispose([x, filter, dy]);
 
   // 2x2 stride-2 transposed convolution (UNet upsampling), 16x16x16x128 -> 16x32x32x64.
@@ -89,15 +95,15 @@ async function benchmarkKernels() {
 }
 
 /** Builds the five-layer model, its data and an Adam optimizer on the active backend. */
-function createTrainingStep() {
+function createTrainingStep(batch) {
   const layers = 5;
   const channels = 64;
   const weights = [];
   for (let i = 0; i < layers; i++) {
     weights.push(tf.variable(tf.randomNormal([3, 3, channels, channels], 0, Math.sqrt(2 / (9 * channels)), 'float32', i)));
   }
-  const input = tf.randomNormal([16, 32, 32, channels], 0, 1, 'float32', 100);
-  const target = tf.randomNormal([16, 32, 32, channels], 0, 1, 'float32', 101);
+  const input = tf.randomNormal([batch, 32, 32, channels], 0, 1, 'float32', 100);
+  const target = tf.randomNormal([batch, 32, 32, channels], 0, 1, 'float32', 101);
   const optimizer = tf.train.adam(1e-3);
 
   const step = () => {
@@ -120,13 +126,13 @@ function createTrainingStep() {
     optimizer.dispose();
   };
   // fwd FLOPs of the five convolutions; forward + input gradient + filter gradient = 3x (ReLU, loss, Adam not counted).
-  const flops = 3 * layers * convFlops(16, 32, 32, 3, 3, channels, channels);
+  const flops = 3 * layers * convFlops(batch, 32, 32, 3, 3, channels, channels);
   return { step, dispose, flops };
 }
 
-async function benchmarkTrainingStep(backendName, steps, warmUps) {
+async function benchmarkTrainingStep(backendName, batch, steps, warmUps) {
   await initBackend({ backend: backendName });
-  const training = createTrainingStep();
+  const training = createTrainingStep(batch);
   const ms = timeMs(training.step, steps, warmUps);
   training.dispose();
   return { ms, flops: training.flops };
@@ -135,11 +141,15 @@ async function benchmarkTrainingStep(backendName, steps, warmUps) {
 console.log(`Machine: ${os.availableParallelism()} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, load average ${os.loadavg().map((value) => value.toFixed(2)).join(' ')}`);
 await benchmarkKernels();
 
-console.log(`\nTraining step: 5 conv 3x3, batch 16, 32x32, 64 channels, Adam; GFLOP/s count 3x the forward convolution FLOPs`);
-const wasm = await benchmarkTrainingStep('wasm', wasmSteps, 1);
-if (wasm.ms !== undefined) report(`wasm + gahb kernels (median of ${wasmSteps} steps after 1 warm-up)`, wasm.ms, wasm.flops);
-// A cpu step takes tens of seconds, so it runs without warm-up.
-const cpu = await benchmarkTrainingStep('cpu', cpuSteps, 0);
-if (cpu.ms !== undefined) report(`cpu backend (median of ${cpuSteps} steps, no warm-up; baseline)`, cpu.ms, cpu.flops);
-if (wasm.ms !== undefined && cpu.ms !== undefined) report('wasm + gahb kernels vs cpu', wasm.ms, wasm.flops, cpu.ms);
+console.log(`\nTraining step: 5 conv 3x3, 32x32, 64 channels, ReLU, Adam; GFLOP/s count 3x the forward convolution FLOPs`);
+const wasm = await benchmarkTrainingStep('wasm', 16, wasmSteps, 1);
+if (wasm.ms !== undefined) report(`wasm + gahb kernels, batch 16 (median of ${wasmSteps} steps after 1 warm-up)`, wasm.ms, wasm.flops);
+// A cpu step takes tens of seconds even at batch 2, so it runs without warm-up.
+const cpu = await benchmarkTrainingStep('cpu', cpuBatch, cpuSteps, 0);
+if (cpu.ms !== undefined) report(`cpu backend, batch ${cpuBatch} (median of ${cpuSteps} steps, no warm-up; baseline)`, cpu.ms, cpu.flops);
+if (wasm.ms !== undefined && cpu.ms !== undefined) {
+  // Time the cpu backend would take for the wasm run's work, at its measured GFLOP/s.
+  const cpuMsForSameWork = (cpu.ms * wasm.flops) / cpu.flops;
+  report('wasm + gahb kernels vs cpu (GFLOP/s ratio)', wasm.ms, wasm.flops, cpuMsForSameWork);
+}
 console.log(`load average after the run: ${os.loadavg().map((value) => value.toFixed(2)).join(' ')}`);

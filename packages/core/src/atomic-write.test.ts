@@ -1,7 +1,7 @@
 import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomic, writeJsonAtomic } from './atomic-write';
+import { checkOutputPath, writeFileAtomic, writeJsonAtomic } from './atomic-write';
 
 let folder: string;
 
@@ -58,7 +58,21 @@ describe('writeFileAtomic', () => {
 
   test('missing folder names path', async () => {
     const path = join(folder, 'missing', 'file.txt');
-    await expect(writeFileAtomic(path, 'data')).rejects.toThrow(`Writing "${path}" failed`);
+    await expect(writeFileAtomic(path, 'data')).rejects.toThrow(`Writing "${path}" failed: the folder "${join(folder, 'missing')}" does not exist`);
+  });
+});
+
+describe('checkOutputPath', () => {
+  test('accepts new file in folder', async () => {
+    await expect(checkOutputPath(join(folder, 'new.npy'))).resolves.toBeUndefined();
+  });
+
+  test('rejects folder and missing folder', async () => {
+    await expect(checkOutputPath(folder, '--out')).rejects.toThrow(`--out "${folder}" is a folder; pass the path of a file.`);
+    const missing = join(folder, 'missing', 'file.npy');
+    await expect(checkOutputPath(missing, '--out')).rejects.toThrow(`the folder "${join(folder, 'missing')}" does not exist`);
+    await writeFile(join(folder, 'plain'), 'x');
+    await expect(checkOutputPath(join(folder, 'plain', 'file.npy'))).rejects.toThrow('is not a folder');
   });
 });
 
@@ -71,6 +85,14 @@ describe('writeJsonAtomic', () => {
     expect(JSON.parse(text)).toEqual({ sigma: 0.1, sizes: [1, 2] });
     expect(text.endsWith('\n')).toBe(true);
     expect(text).toContain('\n  "sigma": 0.1');
+  });
+
+  test('circular value is an error', async () => {
+    const path = join(folder, 'circular.json');
+    const value: Record<string, unknown> = {};
+    value.self = value;
+    await expect(writeJsonAtomic(path, value)).rejects.toThrow(`Writing "${path}" failed: the value has no JSON form`);
+    expect(await readdir(folder)).toEqual([]);
   });
 
   test('undefined value is an error', async () => {

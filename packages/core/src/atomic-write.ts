@@ -7,7 +7,8 @@
  * where the platform allows it, so that the rename itself survives a power failure.
  */
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { errorMessage } from './error-message';
 
@@ -45,10 +46,57 @@ export async function writeChunksAtomic(path: string, chunks: ReadonlyArray<stri
     await rename(temporaryPath, path);
   } catch (error) {
     await rm(temporaryPath, { force: true });
-    const reason = errorMessage(error);
-    throw new Error(`Writing "${path}" failed: ${reason}`, { cause: error });
+    throw new Error(`Writing "${path}" failed: ${describeWriteFailure(path, error)}`, { cause: error });
   }
   await syncFolder(dirname(path));
+}
+
+/**
+ * Returns the reason of a failed write in terms of `path`: the system message names the temporary file,
+ * which the caller never asked for, so common causes are stated with their fix instead.
+ */
+function describeWriteFailure(path: string, error: unknown): string {
+  const folder = dirname(path);
+  switch ((error as { code?: unknown } | null)?.code) {
+    case 'ENOENT':
+      return `the folder "${folder}" does not exist; create it first.`;
+    case 'ENOTDIR':
+      return `a part of "${folder}" is not a folder; pass a path inside an existing folder.`;
+    case 'EISDIR':
+    case 'ENOTEMPTY':
+    case 'EEXIST':
+      return `"${path}" is a folder; pass the path of a file.`;
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+      return `the folder "${folder}" is not writable (${errorMessage(error)}); choose another output path.`;
+    default:
+      return errorMessage(error);
+  }
+}
+
+/**
+ * Checks, before long work starts, that a file can later be written to `path`: its folder exists and is
+ * writable, and `path` is not a folder. `label` (for example "--out") starts the error message.
+ */
+export async function checkOutputPath(path: string, label = 'output'): Promise<void> {
+  const folder = dirname(path);
+  const existing = await stat(path).catch(() => undefined);
+  if (existing?.isDirectory() === true) {
+    throw new Error(`${label} "${path}" is a folder; pass the path of a file.`);
+  }
+  const folderStats = await stat(folder).catch(() => undefined);
+  if (folderStats === undefined) {
+    throw new Error(`${label} "${path}": the folder "${folder}" does not exist; create it first.`);
+  }
+  if (!folderStats.isDirectory()) {
+    throw new Error(`${label} "${path}": "${folder}" is not a folder; pass a path inside an existing folder.`);
+  }
+  try {
+    await access(folder, constants.W_OK);
+  } catch (error) {
+    throw new Error(`${label} "${path}": the folder "${folder}" is not writable (${errorMessage(error)}); choose another output path.`);
+  }
 }
 
 /**
@@ -70,7 +118,15 @@ async function syncFolder(folder: string): Promise<void> {
 
 /** Writes `value` as indented JSON (two spaces, trailing newline) to `path` atomically. */
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  const text = JSON.stringify(value, null, 2);
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value, null, 2);
+  } catch (error) {
+    // Circular references and BigInt values raise a TypeError that names neither the file nor the fix.
+    throw new Error(`Writing "${path}" failed: the value has no JSON form (${errorMessage(error)}); pass plain data without cycles or BigInt values.`, {
+      cause: error,
+    });
+  }
   if (text === undefined) {
     throw new Error(`Writing "${path}" failed: the value (${typeof value}) has no JSON form; pass an object, array, string, number, boolean or null.`);
   }

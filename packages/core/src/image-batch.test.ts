@@ -14,6 +14,10 @@ describe('createImageBatch', () => {
     expect(() => createImageBatch(2, -1, 4)).toThrow('createImageBatch: height -1 is invalid: use a non-negative integer.');
     expect(() => createImageBatch(1.5, 2, 2)).toThrow('n 1.5 is invalid');
   });
+
+  test('unallocatable batch names shape', () => {
+    expect(() => createImageBatch(1e6, 4096, 4096, 1)).toThrow('a batch of shape [1000000, 4096, 4096, 1] needs 6.25e+4 GiB');
+  });
 });
 
 describe('imageBatchFromData', () => {

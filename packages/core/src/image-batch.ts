@@ -13,7 +13,21 @@ export function createImageBatch(n: number, height: number, width: number, chann
       throw new Error(`createImageBatch: ${name} ${value} is invalid: use a non-negative integer.`);
     }
   }
-  return ndarray(new Float32Array(n * height * width * channels), [n, height, width, channels]);
+  const shape = [n, height, width, channels];
+  let data: Float32Array;
+  try {
+    data = new Float32Array(n * height * width * channels);
+  } catch (error) {
+    // V8 raises a RangeError ("Invalid typed array length", "Array buffer allocation failed") without the shape.
+    if (!(error instanceof RangeError)) throw error;
+    const gibibytes = (n * height * width * channels * 4) / 2 ** 30;
+    throw new Error(
+      `createImageBatch: a batch of shape [${shape.join(', ')}] needs ${gibibytes.toPrecision(3)} GiB, which cannot be allocated ` +
+        `(${error.message}); use fewer or smaller images.`,
+      { cause: error },
+    );
+  }
+  return ndarray(data, shape);
 }
 
 /** Wraps `data` (C order, no copy) as a batch of shape [n, height, width, channels]. */

@@ -154,6 +154,13 @@ describe('renderImageGrid', () => {
     await expect(renderImageGrid(createImageBatch(0, 2, 2, 1))).rejects.toThrow('Cannot render an empty batch');
     await expect(renderImageGrid(createImageBatch(1, 2, 2, 2))).rejects.toThrow('Images with 2 channels cannot be written as PNG');
   });
+
+  test('oversized grid names limit', async () => {
+    const gray = createImageBatch(2, 4, 4, 1);
+    // Scale 5000 gives 40003x20002 pixels, above sharp's limit, and is rejected before any allocation.
+    await expect(renderImageGrid(gray, { scale: 5000 })).rejects.toThrow('Image grid of 40003x20002 pixels exceeds the PNG limit');
+    await expect(renderImageGrid(gray, { padding: 1e7 })).rejects.toThrow('use a smaller scale or padding');
+  });
 });
 
 describe('writeImageGrid', () => {

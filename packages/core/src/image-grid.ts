@@ -26,6 +26,12 @@ export interface ImageGridOptions {
   scale?: number;
 }
 
+/**
+ * Largest grid, in pixels, that sharp accepts as raw input for PNG encoding: its default `limitInputPixels`
+ * of 268402689 = 16383 × 16383 (sharp 0.34).
+ */
+const MAX_GRID_PIXELS = 16383 * 16383;
+
 /** Value of every channel of the padding pixels. */
 const PADDING_VALUE = 128;
 
@@ -93,6 +99,12 @@ export function composeImages(batch: ImageBatch, indices: readonly number[], opt
   const tileWidth = width * scale;
   const gridHeight = rows * tileHeight + (rows + 1) * padding;
   const gridWidth = gridColumns * tileWidth + (gridColumns + 1) * padding;
+  if (gridHeight * gridWidth > MAX_GRID_PIXELS) {
+    throw new Error(
+      `Image grid of ${gridWidth}x${gridHeight} pixels exceeds the PNG limit of ${MAX_GRID_PIXELS} pixels (16383 x 16383); ` +
+        'use a smaller scale or padding, or fewer images.',
+    );
+  }
   const outputChannels = colormapChannels(colormap, channels);
   const pixels = new Uint8Array(gridHeight * gridWidth * outputChannels).fill(PADDING_VALUE);
 

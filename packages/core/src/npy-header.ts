@@ -264,7 +264,8 @@ export function parsePythonLiteral(text: string): unknown {
     const character = text[position];
     if (character === '{') {
       position++;
-      const dictionary: Record<string, unknown> = {};
+      // A null prototype keeps a '__proto__' key an ordinary entry, so it cannot supply 'descr' or 'shape'.
+      const dictionary: Record<string, unknown> = Object.create(null);
       parseSequence('}', () => {
         const key = parseValue();
         if (typeof key !== 'string') throw new Error(`dict key ${JSON.stringify(key)} is not a string`);

@@ -270,6 +270,21 @@ describe('npy errors', () => {
     await expect(readNpy(path)).rejects.toThrow(`Cannot open .npy file "${path}"`);
   });
 
+  test('folder path names file', async () => {
+    await expect(readNpy(folder)).rejects.toThrow(`Cannot read .npy file "${folder}": it is a folder`);
+    await expect(readNpyHeader(folder)).rejects.toThrow('it is a folder');
+  });
+
+  test('__proto__ header key is rejected', () => {
+    const inherited = "{'__proto__': {'descr': '<f4', 'fortran_order': False, 'shape': (2,)}}";
+    const header = new TextEncoder().encode(inherited.padEnd(117, ' ') + '\n');
+    const bytes = new Uint8Array(10 + header.length + 8);
+    bytes.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
+    new DataView(bytes.buffer).setUint16(8, header.length, true);
+    bytes.set(header, 10);
+    expect(() => parseNpy(bytes, 'inherited.npy')).toThrow("expected a dict with keys 'descr', 'fortran_order' and 'shape'");
+  });
+
   test('encodeNpy rejects mismatched data', () => {
     expect(() => encodeNpy({ dtype: 'float32', shape: [2, 2], data: new Float32Array(3) })).toThrow('shape [2, 2] needs 4 values but the data has 3');
     expect(() => encodeNpy({ dtype: 'float32', shape: [2], data: new Float64Array(2) })).toThrow('dtype float32 needs a Float32Array, got Float64Array');

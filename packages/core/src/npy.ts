@@ -172,6 +172,12 @@ async function withFile<T>(path: string, work: (handle: FileHandle) => Promise<T
 
   let succeeded = false;
   try {
+    // Opening a folder for reading succeeds on Linux, and the first read then fails with EISDIR and no path.
+    const stats = await handle.stat();
+    if (!stats.isFile()) {
+      const kind = stats.isDirectory() ? 'a folder' : 'not a regular file';
+      throw new Error(`Cannot read .npy file "${path}": it is ${kind}; pass the path of a .npy file.`);
+    }
     const result = await work(handle);
     succeeded = true;
     return result;

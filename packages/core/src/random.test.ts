@@ -1,4 +1,4 @@
-import { RandomStream, fillSampleNormals, philox4x32 } from './random';
+import { RandomStream, fillSampleNormals, philox4x32, type RandomState } from './random';
 
 function hex(words: ArrayLike<number>): string[] {
   return Array.from(words, (word) => word.toString(16).padStart(8, '0'));
@@ -92,6 +92,21 @@ describe('RandomStream', () => {
     stream.nextUint32();
     const restored = RandomStream.fromState(JSON.parse(JSON.stringify(stream.getState())));
     expect(restored.fillNormal(new Float64Array(9))).toEqual(stream.fillNormal(new Float64Array(9)));
+  });
+
+  test('damaged state is rejected', () => {
+    const state = RandomStream.fromSeed(9).getState();
+    expect(() => RandomStream.fromState({} as RandomState)).toThrow('Random state is invalid: key must be 2 unsigned 32-bit integers');
+    expect(() => RandomStream.fromState({ ...state, key: ['a', 2] } as unknown as RandomState)).toThrow('key must be');
+    expect(() => RandomStream.fromState({ ...state, counter: [0, 0, 0, -1] })).toThrow('counter must be');
+    expect(() => RandomStream.fromState({ ...state, spareNormal: 'x' } as unknown as RandomState)).toThrow('spareNormal must be');
+    expect(() => RandomStream.fromState({ ...state, index: 5 })).toThrow('index 5 must be an integer from 0 to 4');
+  });
+
+  test('invalid counts are rejected', () => {
+    expect(() => RandomStream.fromSeed(1).permutation(-1)).toThrow('RandomStream.permutation: count -1 is invalid');
+    expect(() => fillSampleNormals(new Float32Array(10), 1, 'noise', 0, -5)).toThrow('sample size -5 is invalid');
+    expect(() => fillSampleNormals(new Float32Array(10), 1, 'noise', 0, 0)).toThrow('sample size 0 is invalid');
   });
 
   test('permutation contains every index once', () => {

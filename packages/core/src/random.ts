@@ -96,6 +96,32 @@ function checkSeed(seed: number): void {
   }
 }
 
+/** Whether `value` is an array of `length` unsigned 32-bit integers. */
+function isUint32Words(value: unknown, length: number): boolean {
+  return Array.isArray(value) && value.length === length && value.every((word) => Number.isInteger(word) && word >= 0 && word < TWO_POW_32);
+}
+
+/**
+ * Checks a state read from a checkpoint, so that a damaged file is an error instead of a stream that silently
+ * differs from the saved one.
+ */
+function checkState(state: RandomState): void {
+  const candidate = (typeof state === 'object' && state !== null ? state : {}) as Partial<Record<keyof RandomState, unknown>>;
+  const problems: string[] = [];
+  if (!isUint32Words(candidate.key, 2)) problems.push('key must be 2 unsigned 32-bit integers');
+  if (!isUint32Words(candidate.counter, 4)) problems.push('counter must be 4 unsigned 32-bit integers');
+  if (!isUint32Words(candidate.block, 4)) problems.push('block must be 4 unsigned 32-bit integers');
+  if (!(Number.isInteger(candidate.index) && (candidate.index as number) >= 0 && (candidate.index as number) <= 4)) {
+    problems.push(`index ${String(candidate.index)} must be an integer from 0 to 4`);
+  }
+  if (!(candidate.spareNormal === null || (typeof candidate.spareNormal === 'number' && Number.isFinite(candidate.spareNormal)))) {
+    problems.push('spareNormal must be a finite number or null');
+  }
+  if (problems.length > 0) {
+    throw new Error(`Random state is invalid: ${problems.join('; ')}. Restore it from the output of RandomStream.getState().`);
+  }
+}
+
 /** Key of the stream at `path` below `key`: each element is hashed in by one Philox evaluation. */
 function deriveKey(key: [number, number], path: readonly StreamPathElement[]): [number, number] {
   let derived: [number, number] = [key[0], key[1]];
@@ -144,15 +170,8 @@ export class RandomStream {
 
   /** Restores a stream saved with {@link RandomStream.getState}. */
   static fromState(state: RandomState): RandomStream {
-    const stream = new RandomStream([state.key[0] >>> 0, state.key[1] >>> 0], [
-      state.counter[0] >>> 0,
-      state.counter[1] >>> 0,
-      state.counter[2] >>> 0,
-      state.counter[3] >>> 0,
-    ]);
-    if (!Number.isInteger(state.index) || state.index < 0 || state.index > 4) {
-      throw new Error(`Random state index ${state.index} is invalid: it must be an integer from 0 to 4.`);
-    }
+    checkState(state);
+    const stream = new RandomStream([state.key[0], state.key[1]], [state.counter[0], state.counter[1], state.counter[2], state.counter[3]]);
     stream.block.set(state.block);
     stream.index = state.index;
     stream.spareNormal = state.spareNormal;
@@ -237,6 +256,9 @@ export class RandomStream {
 
   /** Returns a uniformly random permutation of 0 … count − 1 (Fisher-Yates). */
   permutation(count: number): Int32Array {
+    if (!Number.isSafeInteger(count) || count < 0) {
+      throw new Error(`RandomStream.permutation: count ${count} is invalid: use a non-negative integer.`);
+    }
     const order = new Int32Array(count);
     for (let i = 0; i < count; i++) {
       order[i] = i;
@@ -271,6 +293,9 @@ export function fillSampleNormals<T extends Float32Array | Float64Array>(
   firstIndex: number,
   sampleSize: number,
 ): T {
+  if (!Number.isSafeInteger(sampleSize) || sampleSize < 1) {
+    throw new Error(`fillSampleNormals: sample size ${sampleSize} is invalid: use a positive integer.`);
+  }
   const count = out.length / sampleSize;
   if (!Number.isInteger(count)) {
     throw new Error(`fillSampleNormals: output length ${out.length} is not a multiple of the sample size ${sampleSize}.`);

@@ -15,7 +15,7 @@
 import { RandomStream, createImageBatch } from '@gahb/core';
 import { clampToUnit } from './clamp';
 import type { GeneratedImages, ManifoldGenerator } from './generator';
-import { checkGenerateArguments, resolveOptions } from './options';
+import { checkGenerateArguments, checkParameterVector, resolveOptions } from './options';
 import { db2Downsample, fineSamplePosition } from './wavelet';
 
 /** Options of the 'disks' generator. */
@@ -217,9 +217,7 @@ export const disksGenerator: ManifoldGenerator<DiskOptions> = {
 
   render(parameters: ArrayLike<number>, partialOptions: Partial<DiskOptions> = {}): Float32Array {
     const options = resolveOptions(disksGenerator, partialOptions);
-    if (parameters.length !== PARAMETER_NAMES.length) {
-      throw new Error(`disks: parameter vector of length ${parameters.length} is invalid: use [${PARAMETER_NAMES.join(', ')}].`);
-    }
+    checkParameterVector('disks', parameters, PARAMETER_NAMES);
     return Float32Array.from(renderDisk(parameters, options));
   },
 

@@ -67,9 +67,13 @@ function checkValue(generatorName: string, name: string, spec: GeneratorOptionSp
  * the missing ones. Entries whose value is undefined count as missing.
  */
 export function resolveOptions<O>(generator: ImageGenerator<O>, partialOptions: Partial<O> = {}): O {
+  if (typeof partialOptions !== 'object' || partialOptions === null || Array.isArray(partialOptions)) {
+    throw new Error(`${generator.name}: options ${JSON.stringify(partialOptions)} are invalid: pass an object such as { size: 32 }.`);
+  }
   const given = partialOptions as Record<string, unknown>;
   for (const name of Object.keys(given)) {
-    if (!(name in generator.options)) {
+    // Own properties only: 'constructor' or 'toString' are inherited by every object and are not options.
+    if (!Object.hasOwn(generator.options, name)) {
       const known = Object.keys(generator.options).sort().join(', ');
       throw new Error(`${generator.name}: unknown option "${name}". Options of ${generator.name}: ${known}.`);
     }
@@ -82,6 +86,21 @@ export function resolveOptions<O>(generator: ImageGenerator<O>, partialOptions: 
     resolved[name] = value;
   }
   return resolved as O;
+}
+
+/**
+ * Checks one parameter vector given to `render`: its length must match `parameterNames` and its values must
+ * be finite, because a NaN parameter would silently give a NaN image and NaN tangent vectors.
+ */
+export function checkParameterVector(generatorName: string, parameters: ArrayLike<number>, parameterNames: readonly string[]): void {
+  if (parameters.length !== parameterNames.length) {
+    throw new Error(`${generatorName}: parameter vector of length ${parameters.length} is invalid: use [${parameterNames.join(', ')}].`);
+  }
+  for (let k = 0; k < parameters.length; k++) {
+    if (typeof parameters[k] !== 'number' || !Number.isFinite(parameters[k])) {
+      throw new Error(`${generatorName}: parameter ${parameterNames[k]} = ${String(parameters[k])} is invalid: use a finite number.`);
+    }
+  }
 }
 
 /** Checks the count, seed and start index of a `generate` call. */

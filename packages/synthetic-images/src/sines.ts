@@ -7,7 +7,7 @@
  */
 import { RandomStream, createImageBatch } from '@gahb/core';
 import type { GeneratedImages, ManifoldGenerator } from './generator';
-import { checkGenerateArguments, resolveOptions } from './options';
+import { checkGenerateArguments, checkParameterVector, resolveOptions } from './options';
 
 /** Options of the 'sines' generator. */
 export interface SineOptions {
@@ -82,9 +82,7 @@ export const sinesGenerator: ManifoldGenerator<SineOptions> = {
 
   render(parameters: ArrayLike<number>, partialOptions: Partial<SineOptions> = {}): Float32Array {
     const options = resolveOptions(sinesGenerator, partialOptions);
-    if (parameters.length !== PARAMETER_NAMES.length) {
-      throw new Error(`sines: parameter vector of length ${parameters.length} is invalid: use [amplitude, phase].`);
-    }
+    checkParameterVector('sines', parameters, PARAMETER_NAMES);
     return renderSine(parameters, options);
   },
 

@@ -5,7 +5,7 @@
  * dimension is the number of eigenvalues near 1 of the optimal denoiser's Jacobian.
  */
 import { isManifoldGenerator, type ImageGenerator, type ManifoldGenerator } from './generator';
-import { resolveOptions } from './options';
+import { checkParameterVector, resolveOptions } from './options';
 import { getGenerator } from './registry';
 
 /** Orthonormal basis of a tangent space. */
@@ -42,6 +42,8 @@ export function tangentSpace<O>(
   const resolved = resolveOptions(manifold, options);
   const steps = manifold.differenceSteps(resolved);
   const varying = manifold.varyingParameters(resolved);
+  // Checked here as well as in the built-in renderers, so that a third-party class cannot return NaN tangent vectors.
+  checkParameterVector(manifold.name, parameters, manifold.parameterNames(resolved));
 
   const center = manifold.render(parameters, options);
   const pixelCount = center.length;

@@ -52,6 +52,8 @@ export class EmpiricalMmseDenoiser implements Denoiser {
     this.trainingSize = count;
     this.sigma = options.sigma;
 
+    // NOTE: the whole training set lives in backend memory (N·d·4 bytes); the wasm backend's heap is a 32-bit
+    // wasm memory, so sets much beyond 2 GB (e.g. 10^5 images of 80x80) are expected to fail there (untested).
     const dimension = height * width * channels;
     for (let start = 0; start < count; start += chunkSize) {
       const end = Math.min(count, start + chunkSize);

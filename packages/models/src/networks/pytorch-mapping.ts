@@ -67,19 +67,3 @@ function fromTorchLayout(torch: Float32Array, shape: number[]): Float32Array {
   }
   return result;
 }
-
-/** Reorders gahb[a, b, x, y] back into torch[y, x, a, b], for exporting weights to PyTorch. */
-export function toTorchLayout(gahb: Float32Array, shape: number[]): Float32Array {
-  const [kh, kw, xCount, yCount] = shape;
-  const result = new Float32Array(gahb.length);
-  for (let y = 0; y < yCount; y++) {
-    for (let x = 0; x < xCount; x++) {
-      for (let a = 0; a < kh; a++) {
-        for (let b = 0; b < kw; b++) {
-          result[((y * xCount + x) * kh + a) * kw + b] = gahb[((a * kw + b) * xCount + x) * yCount + y];
-        }
-      }
-    }
-  }
-  return result;
-}

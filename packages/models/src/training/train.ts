@@ -161,7 +161,20 @@ export async function trainDenoiser(options: TrainDenoiserOptions): Promise<Trai
   const metrics: EpochMetrics[] = [];
   const saveState = async (extra: Record<string, unknown> = {}) =>
     saveCheckpoint(options.outDir, network, {
-      training: { epoch: sampler.currentEpoch, step, sampler: sampler.getState(), accumulator, optimizer: 'adam' },
+      training: {
+        epoch: sampler.currentEpoch,
+        step,
+        sampler: sampler.getState(),
+        accumulator,
+        optimizer: 'adam',
+        // Every random draw is a function of the seed and a position, so these fields are the whole RNG state.
+        rng: {
+          seed: options.seed,
+          trainingNoise: 'RandomStream.fromSeed(seed, "training-noise", step, batch position)',
+          epochOrder: 'EpochSampler(seed) at the sampler position above',
+          evaluationSeed,
+        },
+      },
       data: dataRecord,
       hyperParameters: hyperParameters as unknown as Record<string, unknown>,
       backend: tf.getBackend(),
