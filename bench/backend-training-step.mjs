@@ -10,7 +10,7 @@ import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import backend from '../packages/backend/dist/index.js';
 
-const { initBackend, conv2DBackpropInputByRoute, runBuiltInWasmKernel } = backend;
+const { initBackend, conv2DBackpropInputByRoute, conv2DBackpropFilterByRoute, runBuiltInWasmKernel } = backend;
 
 function option(name, fallback) {
   const index = process.argv.indexOf(name);
@@ -92,6 +92,18 @@ async function benchmarkKernels() {
   const upMatMulMs = timeMs(() => fromInfo(conv2DBackpropInputByRoute(upArgs, 'matmul-depth-to-space')), 5);
   report('transposed conv 2x2/2, matmul + depth-to-space', upMatMulMs, upFlops, upBuiltInMs);
   tf.dispose([low, upFilter]);
+
+  // Filter gradient of a 2x2 stride-2 convolution (UNet downsampling), 16x32x32x64 -> 16x16x16x256.
+  const high = tf.randomNormal([16, 32, 32, 64]);
+  const downDy = tf.randomNormal([16, 16, 16, 256]);
+  const downFlops = convFlops(16, 16, 16, 2, 2, 64, 256);
+  const downAttrs = { strides: 2, pad: 'valid', dataFormat: 'NHWC', filterShape: [2, 2, 64, 256] };
+  const downArgs = { inputs: { x: high, dy: downDy }, backend: wasmBackend, attrs: downAttrs };
+  const downConvolutionMs = timeMs(() => fromInfo(conv2DBackpropFilterByRoute(downArgs, 'transposed-convolution')), 5);
+  report('filter gradient 2x2/2 16x32x32x64 -> 256, transposed convolution (baseline)', downConvolutionMs, downFlops);
+  const downMatMulMs = timeMs(() => fromInfo(conv2DBackpropFilterByRoute(downArgs, 'space-to-depth-matmul')), 5);
+  report('filter gradient 2x2/2, space-to-depth + matmul', downMatMulMs, downFlops, downConvolutionMs);
+  tf.dispose([high, downDy]);
 }
 
 /** Builds the five-layer model, its data and an Adam optimizer on the active backend. */

@@ -12,3 +12,5 @@ export {
 export { runBuiltInWasmKernel } from './kernels/built-in-wasm-kernels';
 export { conv2DBackpropInputByRoute } from './kernels/conv2d-backprop-input';
 export type { Conv2DBackpropInputRoute } from './kernels/conv2d-backprop-input';
+export { conv2DBackpropFilterByRoute } from './kernels/conv2d-backprop-filter';
+export type { Conv2DBackpropFilterRoute } from './kernels/conv2d-backprop-filter';

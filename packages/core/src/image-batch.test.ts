@@ -32,6 +32,7 @@ describe('imageBatchFromData', () => {
   test('shape mismatch is an error', () => {
     expect(() => imageBatchFromData(new Float32Array(5), [1, 2, 2, 1])).toThrow('needs 4 values but the data has 5');
     expect(() => imageBatchFromData(new Float32Array(4), [2, 2])).toThrow('has rank 2');
+    expect(() => imageBatchFromData(new Float32Array(4), [-1, -4, 1, 1])).toThrow('shape [-1, -4, 1, 1] is invalid; use non-negative integers.');
   });
 });
 

@@ -1,4 +1,5 @@
 import ndarray, { type NdArray } from 'ndarray';
+import { errorMessage } from './error-message';
 
 /**
  * A batch of images as a scijs ndarray over Float32Array with shape [n, height, width, channels]
@@ -19,11 +20,11 @@ export function createImageBatch(n: number, height: number, width: number, chann
     data = new Float32Array(n * height * width * channels);
   } catch (error) {
     // V8 raises a RangeError ("Invalid typed array length", "Array buffer allocation failed") without the shape.
-    if (!(error instanceof RangeError)) throw error;
+    if ((error as { name?: unknown } | null)?.name !== 'RangeError') throw error;
     const gibibytes = (n * height * width * channels * 4) / 2 ** 30;
     throw new Error(
       `createImageBatch: a batch of shape [${shape.join(', ')}] needs ${gibibytes.toPrecision(3)} GiB, which cannot be allocated ` +
-        `(${error.message}); use fewer or smaller images.`,
+        `(${errorMessage(error)}); use fewer or smaller images.`,
       { cause: error },
     );
   }
@@ -34,6 +35,10 @@ export function createImageBatch(n: number, height: number, width: number, chann
 export function imageBatchFromData(data: Float32Array, shape: readonly number[]): ImageBatch {
   if (shape.length !== 4) {
     throw new Error(`imageBatchFromData: shape [${shape.join(', ')}] has rank ${shape.length}; use [n, height, width, channels].`);
+  }
+  // Without this check [-1, -4, 1, 1] would pass the size test below for 4 values.
+  if (!shape.every((dimension) => Number.isSafeInteger(dimension) && dimension >= 0)) {
+    throw new Error(`imageBatchFromData: shape [${shape.join(', ')}] is invalid; use non-negative integers.`);
   }
   const size = shape.reduce((product, dimension) => product * dimension, 1);
   if (size !== data.length) {

@@ -83,7 +83,18 @@ describe('log environment variables', () => {
     expect(logLevelFromEnvironment({})).toBe('info');
     expect(logLevelFromEnvironment({ JEST_WORKER_ID: '1' })).toBe('silent');
     expect(logLevelFromEnvironment({ JEST_WORKER_ID: '1', GAHB_LOG_LEVEL: 'warn' })).toBe('warn');
-    expect(() => logLevelFromEnvironment({ GAHB_LOG_LEVEL: 'verbose' })).toThrow('GAHB_LOG_LEVEL "verbose" is invalid');
+  });
+
+  test('invalid variables fall back with message', () => {
+    // Loggers are created at module load, where a thrown error would end the program with a stack trace.
+    const report = jest.fn();
+    expect(logLevelFromEnvironment({ GAHB_LOG_LEVEL: 'verbose' }, report)).toBe('info');
+    expect(report).toHaveBeenCalledWith(
+      'GAHB_LOG_LEVEL "verbose" is invalid; use one of trace, debug, info, warn, error, fatal, silent. Using info.',
+    );
+    expect(logFormatFromEnvironment({ GAHB_LOG_FORMAT: 'xml' }, report)).toBe('pretty');
+    expect(report).toHaveBeenCalledWith('GAHB_LOG_FORMAT "xml" is invalid; use json or pretty. Using pretty.');
+    expect(report).toHaveBeenCalledTimes(2);
   });
 
   test('GAHB_LOG_FORMAT selects JSON', () => {

@@ -53,18 +53,55 @@ function standardErrorDestination(): DestinationStream {
   return standardError;
 }
 
-/** Returns the output format selected by `GAHB_LOG_FORMAT` ('json' or anything else for 'pretty'). */
-export function logFormatFromEnvironment(environment: NodeJS.ProcessEnv = process.env): LogFormat {
-  return environment.GAHB_LOG_FORMAT?.toLowerCase() === 'json' ? 'json' : 'pretty';
+/** Messages about invalid environment variables already written, so that each appears once per process. */
+const reportedEnvironmentProblems = new Set<string>();
+
+/**
+ * Writes `message` to stderr once per process. Loggers are created when modules load, where a thrown error
+ * would end the program with a stack trace, so an invalid environment variable is reported instead.
+ */
+function reportEnvironmentProblem(message: string): void {
+  if (!reportedEnvironmentProblems.has(message)) {
+    reportedEnvironmentProblems.add(message);
+    process.stderr.write(`gahb: ${message}\n`);
+  }
 }
 
-/** Returns the level selected by `GAHB_LOG_LEVEL`, or 'info' ('silent' under jest) when it is not set. */
-export function logLevelFromEnvironment(environment: NodeJS.ProcessEnv = process.env): string {
+/**
+ * Returns the output format selected by `GAHB_LOG_FORMAT`: 'json', or 'pretty' when it is unset or 'pretty'.
+ * Any other value is reported through `report` and gives 'pretty'.
+ */
+export function logFormatFromEnvironment(
+  environment: NodeJS.ProcessEnv = process.env,
+  report: (message: string) => void = reportEnvironmentProblem,
+): LogFormat {
+  const configured = environment.GAHB_LOG_FORMAT?.trim().toLowerCase();
+  if (configured === 'json') {
+    return 'json';
+  }
+  if (configured && configured !== 'pretty') {
+    report(`GAHB_LOG_FORMAT "${environment.GAHB_LOG_FORMAT}" is invalid; use json or pretty. Using pretty.`);
+  }
+  return 'pretty';
+}
+
+/**
+ * Returns the level selected by `GAHB_LOG_LEVEL`, or 'info' ('silent' under jest) when it is not set. An
+ * invalid value is reported through `report` and gives that default.
+ */
+export function logLevelFromEnvironment(
+  environment: NodeJS.ProcessEnv = process.env,
+  report: (message: string) => void = reportEnvironmentProblem,
+): string {
+  const fallback = environment.JEST_WORKER_ID !== undefined ? 'silent' : 'info';
   const configured = environment.GAHB_LOG_LEVEL?.trim().toLowerCase();
   if (configured) {
-    return validateLevel(configured, 'GAHB_LOG_LEVEL');
+    if (LEVELS.includes(configured)) {
+      return configured;
+    }
+    report(`GAHB_LOG_LEVEL "${environment.GAHB_LOG_LEVEL}" is invalid; use one of ${LEVELS.join(', ')}. Using ${fallback}.`);
   }
-  return environment.JEST_WORKER_ID !== undefined ? 'silent' : 'info';
+  return fallback;
 }
 
 function validateLevel(level: string, source: string): string {

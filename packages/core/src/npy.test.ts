@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeNpy, openNpy, parseNpy, readNpy, readNpyHeader, readNpyRows, writeNpy } from './npy';
@@ -273,6 +273,16 @@ describe('npy errors', () => {
   test('folder path names file', async () => {
     await expect(readNpy(folder)).rejects.toThrow(`Cannot read .npy file "${folder}": it is a folder`);
     await expect(readNpyHeader(folder)).rejects.toThrow('it is a folder');
+  });
+
+  test('unallocatable array names file', async () => {
+    // A sparse file passes the size check without using disk space; 2^33 float32 values exceed any typed array.
+    const path = join(folder, 'sparse.npy');
+    const header = formatNpyHeader('float32', [2 ** 33]);
+    await writeFile(path, header);
+    await truncate(path, header.length + 4 * 2 ** 33);
+    await expect(readNpy(path)).rejects.toThrow(`"${path}": rows [0, 8589934592) of shape (8589934592) need 34359738368 bytes`);
+    expect((await readNpyRows(path, 0, 2)).data).toEqual(new Float32Array(2));
   });
 
   test('__proto__ header key is rejected', () => {

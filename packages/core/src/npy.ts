@@ -215,7 +215,18 @@ async function readRowsFrom(
 ): Promise<NpyArray> {
   const { arrayType, itemSize } = NPY_DTYPES[header.dtype];
   const rowLength = header.shape.slice(1).reduce((product, dimension) => product * dimension, 1);
-  const data: NpyData = new arrayType((end - start) * rowLength);
+  let data: NpyData;
+  try {
+    data = new arrayType((end - start) * rowLength);
+  } catch (error) {
+    // V8 raises a RangeError ("Invalid typed array length", "Array buffer allocation failed") without the file.
+    if ((error as { name?: unknown } | null)?.name !== 'RangeError') throw error;
+    throw new Error(
+      `"${path}": rows [${start}, ${end}) of shape (${header.shape.join(', ')}) need ${(end - start) * rowLength * itemSize} bytes, ` +
+        `which cannot be allocated (${errorMessage(error)}); read it in parts with readNpyRows or openNpy.`,
+      { cause: error },
+    );
+  }
   const target = new Uint8Array(data.buffer);
 
   // FileHandle.read may return fewer bytes than requested, and reads of 2 GiB or more fail, so read in parts.

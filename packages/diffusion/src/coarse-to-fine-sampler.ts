@@ -73,6 +73,13 @@ function checkConstraint(constraint: LinearConstraint, shape: readonly [number, 
         `or ${count * size} (one per sample).`,
     );
   }
+  // A NaN measurement makes every step NaN, so its samples would only stop as 'diverged'.
+  const invalid = measurements.findIndex((value) => !Number.isFinite(value));
+  if (invalid >= 0) {
+    throw new Error(
+      `${operator.name}: measurement value ${invalid} is ${measurements[invalid]}; measurements must be finite, so check the measured images.`,
+    );
+  }
 }
 
 /** Measurement that sample `index` (within the request) must agree with. */

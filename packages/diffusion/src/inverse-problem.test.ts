@@ -97,6 +97,15 @@ describe('solveInverseProblem', () => {
     );
   });
 
+  test('rejects non-finite measurements', async () => {
+    const operator = superResolution(shape, { factor: 2 });
+    const measurement = new Float32Array(16).fill(0.5);
+    measurement[3] = Number.NaN;
+    await expect(solveInverseProblem(denoiser, operator, measurement, { count: 1, seed: 3, shape })).rejects.toThrow(
+      'super-resolution (factor 2): measurement value 3 is NaN; measurements must be finite',
+    );
+  });
+
   test('rejects operator for another image shape', async () => {
     const operator = superResolution([4, 4, 1], { factor: 2 });
     await expect(solveInverseProblem(denoiser, operator, new Float32Array(4), { count: 1, seed: 3, shape })).rejects.toThrow(

@@ -1,4 +1,5 @@
-import { initBackend } from '@gahb/backend';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend, type Denoiser } from '@gahb/backend';
 import { RandomStream, imageBatchFromData } from '@gahb/core';
 import { WienerDenoiser } from '@gahb/models';
 import { modelVariance } from '../src';
@@ -59,5 +60,23 @@ describe('modelVariance', () => {
     const denoiser = isotropicWiener(0.04);
     await expect(modelVariance(denoiser, denoiser, images, [-0.1], 1)).rejects.toThrow(/noise level -0.1 is invalid: use values >= 0/);
     denoiser.dispose();
+  });
+
+  test('rejects non-finite test images', async () => {
+    const denoiser = isotropicWiener(0.04);
+    const corrupted = imageBatchFromData(images.data.slice(), [5, 3, 3, 1]);
+    corrupted.data[20] = Number.NaN;
+    await expect(modelVariance(denoiser, denoiser, corrupted, [0.1], 1)).rejects.toThrow('modelVariance: test image 2 contains NaN');
+    denoiser.dispose();
+  });
+
+  test('rejects output of another shape', async () => {
+    // Averaging the channels returns [n, 3, 3, 1] for [n, 3, 3, 3] input, which tf.sub would broadcast.
+    const identity: Denoiser = { name: 'identity', denoise: (noisy) => tf.clone(noisy) };
+    const grayscale: Denoiser = { name: 'grayscale', denoise: (noisy) => tf.mean(noisy, 3, true) };
+    const rgb = imageBatchFromData(new Float32Array(2 * 27).fill(0.5), [2, 3, 3, 3]);
+    await expect(modelVariance(identity, grayscale, rgb, [0.1], 1)).rejects.toThrow(
+      'modelVariance: denoiser "grayscale" returned shape [2, 3, 3, 1] for input [2, 3, 3, 3]',
+    );
   });
 });

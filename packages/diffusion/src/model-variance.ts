@@ -48,6 +48,12 @@ export async function modelVariance(
     throw new Error(`modelVariance: batchSize ${batchSize} is invalid: use an integer >= 1.`);
   }
   const imageSize = height * width * channels;
+  const invalid = testImages.data.findIndex((value) => !Number.isFinite(value));
+  if (invalid >= 0) {
+    throw new Error(
+      `modelVariance: test image ${Math.floor(invalid / imageSize)} contains ${testImages.data[invalid]}; use images with finite values.`,
+    );
+  }
 
   const noise = new Float32Array(n * imageSize);
   for (let i = 0; i < n; i++) {
@@ -63,7 +69,18 @@ export async function modelVariance(
         const clean = tf.tensor4d(testImages.data.subarray(start * imageSize, end * imageSize), [end - start, height, width, channels]);
         const z = tf.tensor4d(noise.subarray(start * imageSize, end * imageSize), [end - start, height, width, channels]);
         const noisy = tf.add(clean, tf.mul(z, sigma)) as tf.Tensor4D;
-        const difference = tf.sub(first.denoise(noisy, { sigma }), second.denoise(noisy, { sigma }));
+        const firstEstimate = first.denoise(noisy, { sigma });
+        const secondEstimate = second.denoise(noisy, { sigma });
+        // tf.sub would broadcast a wrongly shaped output (one channel against three) into a plausible number.
+        for (const [denoiser, estimate] of [[first, firstEstimate], [second, secondEstimate]] as const) {
+          if (estimate.shape.join(',') !== noisy.shape.join(',')) {
+            throw new Error(
+              `modelVariance: denoiser "${denoiser.name}" returned shape [${estimate.shape.join(', ')}] for input ` +
+                `[${noisy.shape.join(', ')}]; a denoiser must return an image of the shape it was given.`,
+            );
+          }
+        }
+        const difference = tf.sub(firstEstimate, secondEstimate);
         return tf.sum(tf.square(difference));
       });
       total += (await sumOfSquares.data())[0];

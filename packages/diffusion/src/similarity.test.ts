@@ -112,6 +112,16 @@ describe('nearestNeighbors', () => {
     expect(result.similarity[1]).toBeCloseTo(1, 5);
   });
 
+  test('rejects non-finite images', async () => {
+    const queries = randomImages(2, 1);
+    queries.data[30] = Number.NaN;
+    const training = randomImages(3, 2);
+    training.data[5] = Infinity;
+    await expect(nearestNeighbors(queries, randomImages(3, 2))).rejects.toThrow('queries contain a non-finite value (NaN) in image 1');
+    await expect(nearestNeighbors(randomImages(2, 1), training)).rejects.toThrow('training images contain a non-finite value (Infinity) in image 0');
+    expect(() => pairedSimilarity(queries, randomImages(2, 3))).toThrow('images a contain a non-finite value (NaN) in image 1');
+  });
+
   test('rejects invalid chunkSize', async () => {
     await expect(nearestNeighbors(randomImages(1, 1), randomImages(2, 2), { chunkSize: 0 })).rejects.toThrow(/chunkSize 0 is invalid/);
   });

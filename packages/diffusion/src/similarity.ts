@@ -75,9 +75,29 @@ function inverseCenteredNorms(data: Float32Array, count: number, meanRemoved: bo
   return inverseNorms;
 }
 
+/**
+ * Throws when an image of `batch` contains NaN or ±Infinity. Such an image has no defined similarity: the
+ * backend would return NaN, which the nearest-neighbour search then reports as similarity −Infinity.
+ */
+function checkFiniteImages(batch: ImageBatch, name: string): void {
+  const data = batch.data;
+  for (let k = 0; k < data.length; k++) {
+    if (!Number.isFinite(data[k])) {
+      const imageSize = data.length / batch.shape[0];
+      throw new Error(
+        `${name} contain a non-finite value (${data[k]}) in image ${Math.floor(k / imageSize)}; ` +
+          'similarities need finite pixel values, so remove or regenerate that image.',
+      );
+    }
+  }
+}
+
+/** Checks that `a` and `b` are contiguous batches of the same image shape with finite values. */
 function checkSameImageShape(a: ImageBatch, b: ImageBatch, nameA: string, nameB: string): void {
   assertImageBatch(a, nameA);
   assertImageBatch(b, nameB);
+  checkFiniteImages(a, nameA);
+  checkFiniteImages(b, nameB);
   const shapeA = a.shape.slice(1).join('x');
   const shapeB = b.shape.slice(1).join('x');
   if (shapeA !== shapeB) {

@@ -1,6 +1,6 @@
 export { plotLines, plotHistogram, svgToPng } from './plot';
 export type { PlotSeries, PlotScale, PlotLinesSpec, HistogramSeries, PlotHistogramSpec } from './plot';
-export { symmetricEigen } from './symmetric-eigen';
+export { symmetricEigen, singularValues } from './symmetric-eigen';
 export type { SymmetricEigenResult, SymmetricEigenOptions } from './symmetric-eigen';
 export { tridiagonalEigen, tridiagonalEigenvalues } from './tridiagonal-eigen';
 export type { TridiagonalEigenResult } from './tridiagonal-eigen';

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { RandomStream, readNpy } from '@gahb/core';
-import { symmetricEigen } from './symmetric-eigen';
+import { singularValues, symmetricEigen } from './symmetric-eigen';
 import { tridiagonalEigenvalues } from './tridiagonal-eigen';
 
 const fixtureDirectory = path.join(__dirname, '..', 'test', 'fixtures', 'unet-k8-b3-16px');
@@ -127,6 +127,39 @@ describe('symmetricEigen', () => {
     expect(maxOrthogonalityError(eigenvectors, n)).toBeLessThan(1e-12);
   });
 
+  test('singular matrix with many zero eigenvalues', () => {
+    // 60 zero eigenvalues: the reduced matrix has rounding-level blocks, which must still give orthogonal vectors.
+    const spectrum = [...Array<number>(60).fill(0), ...Array.from({ length: 40 }, (_, i) => 1 + i / 20)];
+    const n = spectrum.length;
+    const matrix = matrixWithSpectrum(spectrum, 12);
+    const expected = [...spectrum].sort((a, b) => b - a);
+
+    const { eigenvalues, eigenvectors } = symmetricEigen(matrix, n);
+
+    for (let k = 0; k < n; k++) expect(Math.abs(eigenvalues[k] - expected[k])).toBeLessThan(1e-12);
+    expect(maxResidual(matrix, n, eigenvalues, eigenvectors)).toBeLessThan(1e-12);
+    expect(maxOrthogonalityError(eigenvectors, n)).toBeLessThan(1e-12);
+  });
+
+  test('Wilkinson matrix with nearly equal pairs', () => {
+    // W⁺₂₁: tridiagonal, diagonal |10 − i|, off-diagonal 1. Its top eigenvalues come in pairs equal to ~1e-14.
+    const n = 21;
+    const matrix = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      matrix[i * n + i] = Math.abs(10 - i);
+      if (i + 1 < n) {
+        matrix[i * n + i + 1] = 1;
+        matrix[(i + 1) * n + i] = 1;
+      }
+    }
+
+    const { eigenvalues, eigenvectors } = symmetricEigen(matrix, n);
+
+    expect(eigenvalues[0] - eigenvalues[1]).toBeLessThan(1e-12);
+    expect(maxResidual(matrix, n, eigenvalues, eigenvectors)).toBeLessThan(1e-13);
+    expect(maxOrthogonalityError(eigenvectors, n)).toBeLessThan(1e-13);
+  });
+
   test('identity matrix', () => {
     const n = 30;
     const matrix = new Float64Array(n * n);
@@ -215,5 +248,40 @@ describe('tridiagonalEigenvalues', () => {
 
     expect(Math.abs(values[0] - ((a + c) / 2 - radius))).toBeLessThan(1e-15);
     expect(Math.abs(values[1] - ((a + c) / 2 + radius))).toBeLessThan(1e-15);
+  });
+});
+
+describe('symmetricEigen without eigenvectors', () => {
+  test('eigenvalues equal the full decomposition', () => {
+    const n = 90;
+    const matrix = randomSymmetric(n, 31);
+
+    const full = symmetricEigen(matrix, n);
+    const valuesOnly = symmetricEigen(matrix, n, { eigenvectors: false });
+
+    expect(valuesOnly.eigenvectors.length).toBe(0);
+    for (let k = 0; k < n; k++) expect(Math.abs(valuesOnly.eigenvalues[k] - full.eigenvalues[k])).toBeLessThan(1e-12);
+  });
+});
+
+describe('singularValues', () => {
+  test('matrix with known singular values', () => {
+    // A = U diag(s) Vᵀ with orthogonal U, V taken from eigenvectors of two random symmetric matrices.
+    const spectrum = [5, 3, 3, 1, 0.5, 0.1];
+    const n = spectrum.length;
+    const u = symmetricEigen(matrixWithSpectrum([1, 2, 3, 4, 5, 6], 42), n).eigenvectors;
+    const v = symmetricEigen(matrixWithSpectrum([6, 1, 5, 2, 4, 3], 43), n).eigenvectors;
+    const matrix = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        let sum = 0;
+        for (let k = 0; k < n; k++) sum += u[k * n + i] * spectrum[k] * v[k * n + j];
+        matrix[i * n + j] = sum;
+      }
+    }
+
+    const values = singularValues(matrix, n);
+
+    for (let k = 0; k < n; k++) expect(Math.abs(values[k] - spectrum[k])).toBeLessThan(1e-12 * spectrum[0]);
   });
 });

@@ -2,14 +2,14 @@
 // Computations", 4th ed., chapter 8), eigenpairs of the tridiagonal matrix (./tridiagonal-eigen), and
 // back-transformation of the eigenvectors by the stored reflectors.
 import { startProgress, type Progress } from '@gahb/core';
-import { tridiagonalEigen } from './tridiagonal-eigen';
+import { tridiagonalEigen, tridiagonalEigenvalues } from './tridiagonal-eigen';
 
 /** Eigenpairs of a symmetric matrix. */
 export interface SymmetricEigenResult {
   /** Eigenvalues in decreasing order, length n. */
   eigenvalues: Float64Array;
   /**
-   * n×n row-major, row k = unit eigenvector e_k of eigenvalues[k]. Sign convention: the entry of largest
+   * n×n row-major, row k = unit eigenvector e_k of eigenvalues[k] (empty when `eigenvectors: false`). Sign convention: the entry of largest
    * magnitude in each eigenvector is positive (the first such entry when several tie).
    */
   eigenvectors: Float64Array;
@@ -19,6 +19,11 @@ export interface SymmetricEigenResult {
 export interface SymmetricEigenOptions {
   /** Seed of the start vectors of the tridiagonal inverse iteration. Default 0. */
   seed?: number;
+  /**
+   * Whether to compute the eigenvectors. Default true. With false only the reduction and the tridiagonal
+   * eigenvalues run (about (4/3)n³ flops instead of (4/3 + 2)n³), and `eigenvectors` is empty.
+   */
+  eigenvectors?: boolean;
 }
 
 // Matrices of at least this size log the progress of the two O(n³) stages (n = 1024 takes about 1 s at the
@@ -45,6 +50,9 @@ export function symmetricEigen(matrix: Float64Array | Float32Array, n: number, o
   const reduction = n >= PROGRESS_MIN_SIZE ? startProgress({ label: `eigen ${n}x${n}: tridiagonal reduction`, total: n - 2, unit: 'columns' }) : undefined;
   const { diagonal, offDiagonal, betas } = householderTridiagonalise(work, n, reduction);
   reduction?.done();
+  if (options.eigenvectors === false) {
+    return { eigenvalues: tridiagonalEigenvalues(diagonal, offDiagonal).reverse(), eigenvectors: new Float64Array(0) };
+  }
   const { eigenvalues: ascending, eigenvectors } = tridiagonalEigen(diagonal, offDiagonal, options.seed ?? 0);
 
   reverseRows(eigenvectors, n);
@@ -377,4 +385,33 @@ export function fixSigns(vectors: Float64Array, n: number): void {
       for (let j = 0; j < n; j++) vectors[row + j] = -vectors[row + j];
     }
   }
+}
+
+/**
+ * Returns the singular values (decreasing) of the n×n row-major matrix A as the square roots of the
+ * eigenvalues of AᵀA. NOTE: forming AᵀA squares the condition number, so singular values below about
+ * 1e-8·s_max have no correct digits; the large ones, and Σ s_k² = ‖A‖²_F, are accurate.
+ */
+export function singularValues(matrix: Float64Array | Float32Array, n: number): Float64Array {
+  if (!Number.isSafeInteger(n) || n < 1 || matrix.length !== n * n) {
+    throw new Error(`singularValues: matrix has ${matrix.length} entries but n = ${n} needs n² = ${n * n}; pass a square matrix.`);
+  }
+
+  // AᵀA = Σ_i a_i a_iᵀ over the rows a_i of A, accumulated in the upper triangle and mirrored.
+  const gram = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const row = i * n;
+    for (let j = 0; j < n; j++) {
+      const aij = matrix[row + j];
+      if (aij === 0) continue;
+      const target = j * n;
+      for (let l = j; l < n; l++) gram[target + l] += aij * matrix[row + l];
+    }
+  }
+  for (let j = 0; j < n; j++) {
+    for (let l = j + 1; l < n; l++) gram[l * n + j] = gram[j * n + l];
+  }
+
+  const { eigenvalues } = symmetricEigen(gram, n, { eigenvectors: false });
+  return eigenvalues.map((value) => Math.sqrt(Math.max(0, value)));
 }

@@ -18,8 +18,14 @@ const MAX_INVERSE_ITERATIONS = 6;
 /**
  * Computes all eigenvalues (ascending) of the symmetric tridiagonal matrix with diagonal `diagonal` (length n)
  * and off-diagonal `offDiagonal` (length n − 1, entry i couples rows i and i + 1). The inputs are not changed.
+ * An off-diagonal entry is treated as zero when it is below ε(|d_i| + |d_{i+1}|) or below `absoluteTolerance`
+ * (default ε‖T‖∞), so each eigenvalue is accurate to about ε‖T‖.
  */
-export function tridiagonalEigenvalues(diagonal: Float64Array, offDiagonal: Float64Array): Float64Array {
+export function tridiagonalEigenvalues(
+  diagonal: Float64Array,
+  offDiagonal: Float64Array,
+  absoluteTolerance = EPSILON * tridiagonalNorm(diagonal, offDiagonal),
+): Float64Array {
   const n = diagonal.length;
   const d = Float64Array.from(diagonal);
   // e[i] couples i and i + 1; e[n − 1] = 0 is a sentinel for the split search.
@@ -31,7 +37,7 @@ export function tridiagonalEigenvalues(diagonal: Float64Array, offDiagonal: Floa
     for (;;) {
       // Find the first negligible off-diagonal entry at or after l: the block l..m is unreduced.
       let m = l;
-      while (m < n - 1 && Math.abs(e[m]) > EPSILON * (Math.abs(d[m]) + Math.abs(d[m + 1]))) m++;
+      while (m < n - 1 && !negligible(e[m], d[m], d[m + 1], absoluteTolerance)) m++;
       if (m === l) break;
       if (++iterations > MAX_QL_ITERATIONS) {
         throw new Error(`tridiagonalEigenvalues: the QL iteration did not converge for eigenvalue ${l} in ${MAX_QL_ITERATIONS} steps.`);
@@ -83,17 +89,19 @@ export function tridiagonalEigenvalues(diagonal: Float64Array, offDiagonal: Floa
 export function tridiagonalEigen(diagonal: Float64Array, offDiagonal: Float64Array, seed = 0): TridiagonalEigenResult {
   const n = diagonal.length;
   const random = RandomStream.fromSeed(seed, 'tridiagonal-inverse-iteration');
+  const norm = tridiagonalNorm(diagonal, offDiagonal);
+  const absoluteTolerance = EPSILON * norm;
 
   // Eigenpairs of each unreduced block, in block-local coordinates.
   const blocks: { start: number; values: Float64Array; vectors: Float64Array }[] = [];
   let start = 0;
   for (let i = 0; i < n; i++) {
-    const splits = i === n - 1 || Math.abs(offDiagonal[i]) <= EPSILON * (Math.abs(diagonal[i]) + Math.abs(diagonal[i + 1]));
+    const splits = i === n - 1 || negligible(offDiagonal[i], diagonal[i], diagonal[i + 1], absoluteTolerance);
     if (!splits) continue;
     const blockDiagonal = diagonal.subarray(start, i + 1);
     const blockOffDiagonal = offDiagonal.subarray(start, i);
-    const values = tridiagonalEigenvalues(blockDiagonal, blockOffDiagonal);
-    blocks.push({ start, values, vectors: blockEigenvectors(blockDiagonal, blockOffDiagonal, values, random) });
+    const values = tridiagonalEigenvalues(blockDiagonal, blockOffDiagonal, absoluteTolerance);
+    blocks.push({ start, values, vectors: blockEigenvectors(blockDiagonal, blockOffDiagonal, values, norm, random) });
     start = i + 1;
   }
   if (blocks.length === 1) {
@@ -119,9 +127,11 @@ export function tridiagonalEigen(diagonal: Float64Array, offDiagonal: Float64Arr
  * Inverse iteration on one unreduced block for its ascending eigenvalues `values`. Returns size×size
  * row-major eigenvectors. Vectors whose eigenvalues are closer than `clusterGap` are orthogonalised against
  * the earlier vectors of their cluster, and shifts closer than `minimumShiftGap` are pushed apart so that
- * the iterations of repeated eigenvalues start from different factorisations.
+ * the iterations of repeated eigenvalues start from different factorisations. Both gaps scale with `norm`,
+ * ‖T‖ of the whole matrix, because the eigenvalues are only accurate to about ε‖T‖: a block whose own norm is
+ * at rounding level must be treated as one cluster.
  */
-function blockEigenvectors(d: Float64Array, e: Float64Array, values: Float64Array, random: RandomStream): Float64Array {
+function blockEigenvectors(d: Float64Array, e: Float64Array, values: Float64Array, norm: number, random: RandomStream): Float64Array {
   const size = d.length;
   const vectors = new Float64Array(size * size);
   if (size === 1) {
@@ -129,10 +139,6 @@ function blockEigenvectors(d: Float64Array, e: Float64Array, values: Float64Arra
     return vectors;
   }
 
-  let norm = 0;
-  for (let i = 0; i < size; i++) {
-    norm = Math.max(norm, Math.abs(d[i]) + (i > 0 ? Math.abs(e[i - 1]) : 0) + (i < size - 1 ? Math.abs(e[i]) : 0));
-  }
   // Inverse iteration gives eigenvectors accurate to about ε‖T‖/gap in angle, so pairs closer than 1e-5‖T‖
   // are reorthogonalised explicitly and the others stay orthogonal to about ε/1e-5 ≈ 2e-11.
   const clusterGap = 1e-5 * norm;
@@ -239,6 +245,26 @@ class TridiagonalLu {
       x[i] = value / pivot;
     }
   }
+}
+
+/**
+ * Returns whether the off-diagonal entry e between diagonal entries a and b can be set to zero: relative to
+ * its neighbours (which keeps small eigenvalues of graded matrices accurate), or absolutely. Without the
+ * absolute test, a cluster of eigenvalues at rounding level (e.g. the zero eigenvalues of a singular matrix)
+ * can keep the QL iteration from converging.
+ */
+function negligible(e: number, a: number, b: number, absoluteTolerance: number): boolean {
+  const size = Math.abs(e);
+  return size <= EPSILON * (Math.abs(a) + Math.abs(b)) || size <= absoluteTolerance;
+}
+
+/** Returns ‖T‖∞, the largest absolute row sum of the tridiagonal matrix. */
+function tridiagonalNorm(d: Float64Array, e: Float64Array): number {
+  let norm = 0;
+  for (let i = 0; i < d.length; i++) {
+    norm = Math.max(norm, Math.abs(d[i]) + (i > 0 ? Math.abs(e[i - 1]) : 0) + (i < d.length - 1 ? Math.abs(e[i]) : 0));
+  }
+  return norm;
 }
 
 /** Scales `x` to unit length and returns its previous length. */

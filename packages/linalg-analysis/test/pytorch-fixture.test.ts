@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { imageBatchFromData, readNpy } from '@gahb/core';
 import { initBackend } from '@gahb/backend';
 import { importPytorchNetwork } from '@gahb/models';
-import { computeJacobian, jacobianChecks } from '../src/jacobian';
+import { computeJacobian, denoiseVector, jacobianChecks } from '../src/jacobian';
 import { symmetricEigen } from '../src/symmetric-eigen';
 
 const fixtureDirectory = path.join(__dirname, 'fixtures', 'unet-k8-b3-16px');
@@ -32,4 +32,20 @@ test('UNet Jacobian and spectrum match PyTorch', async () => {
   expect(checks.homogeneityError).toBeLessThan(1e-4);
   // PyTorch-side relative asymmetry of this Jacobian: 1.0867 (random weights are far from symmetric).
   expect(checks.asymmetry).toBeCloseTo(1.0867, 3);
+});
+
+test('UNet denoised batch matches PyTorch', async () => {
+  await initBackend({ backend: 'wasm' });
+  const network = await importPytorchNetwork(path.join(fixtureDirectory, 'model.pt'), 'bf-unet');
+  const inputs = await readNpy(path.join(fixtureDirectory, 'input_nchw.npy'));
+  const outputs = await readNpy(path.join(fixtureDirectory, 'output_nchw.npy'));
+  // [3, 1, 16, 16] with one channel has the same memory order as [3, 16, 16, 1].
+  const batch = imageBatchFromData(Float32Array.from(inputs.data), [3, 16, 16, 1]);
+
+  const denoised = denoiseVector(network.denoiser(), batch, batch.data, undefined);
+
+  // PyTorch's denoised image is input − output; float32 on both sides, values O(1).
+  let maxError = 0;
+  for (let i = 0; i < denoised.length; i++) maxError = Math.max(maxError, Math.abs(denoised[i] - (inputs.data[i] - outputs.data[i])));
+  expect(maxError).toBeLessThan(1e-4);
 });

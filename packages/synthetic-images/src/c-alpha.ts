@@ -23,7 +23,7 @@
 import { RandomStream, createImageBatch, type ImageBatch } from '@gahb/core';
 import { clampToUnit } from './clamp';
 import type { GeneratedImages, ImageGenerator } from './generator';
-import { checkGenerateArguments, resolveOptions } from './options';
+import { checkFineSize, checkGenerateArguments, resolveOptions } from './options';
 import {
   filterFieldPair2d,
   filterSignal1d,
@@ -367,6 +367,7 @@ export const cAlphaGenerator: ImageGenerator<CAlphaOptions> = {
   generate(count: number, seed: number, partialOptions: Partial<CAlphaOptions> = {}, startIndex = 0): GeneratedImages {
     checkGenerateArguments('c-alpha', count, seed, startIndex);
     const options = resolveOptions(cAlphaGenerator, partialOptions);
+    checkFineSize('c-alpha', options.size, options.antialias);
     const size = options.size;
     const images: ImageBatch = createImageBatch(count, size, size, 1);
     const parameters = new Float64Array(count * PARAMETER_NAMES.length);

@@ -252,4 +252,9 @@ describe('disks generate', () => {
   test('rejects parameter vector of wrong length', () => {
     expect(() => disksGenerator.render([1, 2, 3])).toThrow('parameter vector of length 3 is invalid');
   });
+
+  test('rejects non-finite parameters', () => {
+    expect(() => disksGenerator.render([4, 4, Number.NaN, 1, 0], { size: 8 })).toThrow('disks: parameter radius = NaN is invalid: use a finite number.');
+    expect(() => tangentSpace('disks', [Infinity, 4, 2, 1, 0], { size: 8 })).toThrow('parameter centerX = Infinity is invalid');
+  });
 });

@@ -15,7 +15,7 @@
 import { RandomStream, createImageBatch } from '@gahb/core';
 import { clampToUnit } from './clamp';
 import type { GeneratedImages, ManifoldGenerator } from './generator';
-import { checkGenerateArguments, checkParameterVector, resolveOptions } from './options';
+import { checkFineSize, checkGenerateArguments, checkParameterVector, resolveOptions } from './options';
 import { db2Downsample, fineSamplePosition } from './wavelet';
 
 /** Options of the 'disks' generator. */
@@ -94,6 +94,7 @@ function drawParameters(options: DiskOptions, seed: number, index: number, out: 
 function renderDisk(parameters: ArrayLike<number>, options: DiskOptions): Float64Array {
   const size = options.size;
   const levels = options.antialias;
+  checkFineSize('disks', size, levels);
   const factor = 2 ** levels;
   const fineSize = size * factor;
   const [centerX, centerY, radius, foreground, background] = Array.from(parameters);

@@ -76,6 +76,24 @@ describe('resolveOptions', () => {
     );
   });
 
+  test('rejects inherited object property names', () => {
+    for (const name of ['constructor', 'toString', 'hasOwnProperty']) {
+      expect(() => resolveOptions(stripes, { [name]: 3 } as Partial<StripeOptions>)).toThrow(`test-stripes: unknown option "${name}"`);
+    }
+  });
+
+  test('rejects fine grid above limit', () => {
+    // 4096 · 2^4 = 65536 would allocate five 32 GiB arrays for c-alpha; the check runs before any allocation.
+    expect(() => getGenerator('c-alpha').generate(1, 1, { size: 4096, antialias: 4 })).toThrow(
+      'c-alpha: size 4096 with antialias 4 renders at 65536x65536 pixels; size · 2^antialias must be at most 8192',
+    );
+    expect(() => getGenerator('disks').render([1, 1, 1, 1, 0], { size: 4096, antialias: 2 })).toThrow('disks: size 4096 with antialias 2');
+  });
+
+  test('rejects null options object', () => {
+    expect(() => resolveOptions(stripes, null as unknown as Partial<StripeOptions>)).toThrow('test-stripes: options null are invalid');
+  });
+
   test('rejects non-integer for integer option', () => {
     expect(() => resolveOptions(stripes, { period: 2.5 })).toThrow(
       'option period = 2.5 is invalid: use an integer from 2 to 8',

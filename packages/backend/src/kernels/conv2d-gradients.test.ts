@@ -4,6 +4,7 @@ import { RandomStream } from '@gahb/core';
 import { initBackend } from '../init-backend';
 import { compareValues, randomTensor, runKernelOn, type HostTensor } from '../../test/compare-backends';
 import { conv2DBackpropInputByRoute, conv2DBackpropInputInfo, isNonOverlappingUpsampling } from './conv2d-backprop-input';
+import { conv2DBackpropFilterByRoute, hasNonOverlappingWindows } from './conv2d-backprop-filter';
 import { runBuiltInWasmKernel } from './built-in-wasm-kernels';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
@@ -172,6 +173,36 @@ describe('Conv2DBackpropFilter on wasm', () => {
     const actual = await runKernelOn('wasm', 'Conv2DBackpropFilter', inputs, attrs);
 
     expectClose(actual, expected);
+  });
+
+  test.each(cases.map((c, i) => [describeCase(c), i] as const))('routes match cpu for %s', async (_name, index) => {
+    const c = cases[index];
+    const filterShape = [c.filterHeight, c.filterWidth, c.inChannels, c.outChannels] as [number, number, number, number];
+    const inputs = {
+      x: randomTensor(tensorShape(c, c.height, c.width, c.inChannels), 6, 'x', index),
+      dy: randomTensor(forwardOutputShape(c), 6, 'dy', index),
+    };
+    const attrs = { ...gradientAttrs(c), filterShape } as unknown as tf.Conv2DBackpropFilterAttrs;
+    const expected = await runKernelOn('cpu', 'Conv2DBackpropFilter', inputs, attrs);
+
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as BackendWasm;
+    const x = tf.tensor(inputs.x.values, inputs.x.shape);
+    const dy = tf.tensor(inputs.dy.values, inputs.dy.shape);
+    const args = { inputs: { x, dy }, backend, attrs };
+    const nhwcShape = c.dataFormat === 'NHWC' ? x.shape : [c.batch, c.height, c.width, c.inChannels];
+    const convInfo = tf.backend_util.computeConv2DInfo(nhwcShape as [number, number, number, number], filterShape, c.stride, 1, c.pad, c.dimRoundingMode);
+
+    const convolution = tf.engine().makeTensorFromTensorInfo(conv2DBackpropFilterByRoute(args, 'transposed-convolution'));
+    expectClose({ shape: convolution.shape, values: convolution.dataSync() as Float32Array }, expected);
+    if (hasNonOverlappingWindows(convInfo)) {
+      const matMul = tf.engine().makeTensorFromTensorInfo(conv2DBackpropFilterByRoute(args, 'space-to-depth-matmul'));
+      expectClose({ shape: matMul.shape, values: matMul.dataSync() as Float32Array }, expected);
+      matMul.dispose();
+    } else {
+      expect(() => conv2DBackpropFilterByRoute(args, 'space-to-depth-matmul')).toThrow(/needs filter size = stride/);
+    }
+    tf.dispose([x, dy, convolution]);
   });
 
   test('releases every intermediate tensor', async () => {

@@ -61,6 +61,14 @@ describe('gahb inverse', () => {
     expect(output.join('\n')).toMatch(/super-resolution \(factor 2\): PSNR -?[\d.]+ dB restored, -?[\d.]+ dB from the measurement alone/);
   });
 
+  test('rejects input without images', async () => {
+    const input = path.join(dir, 'empty.npy');
+    await writeNpy(input, { dtype: 'float32', shape: [0, 8, 8], data: new Float32Array(0) });
+    await expect(gahb('inverse', '--model', dir, '--task', 'inpaint', '--input', input, '--out', path.join(dir, 'y.npy'))).rejects.toThrow(
+      `--input "${input}" contains no images (shape [0, 8, 8, 1])`,
+    );
+  });
+
   test('rejects unknown task', async () => {
     const errorSpy = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     await expect(gahb('inverse', '--model', dir, '--task', 'deblur', '--input', 'x.npy', '--out', 'y.npy')).rejects.toThrow(

@@ -21,11 +21,13 @@ import { loadCheckpoint } from '@gahb/models';
 import { registerCommand } from '../command-registry';
 import {
   addSamplerOptions,
+  checkOutputPaths,
   describeResult,
   numberParser,
   parseNonNegativeInteger,
   parsePositiveInteger,
   samplerOptionsFrom,
+  summaryOutput,
   summaryPath,
   type SamplerCommandOptions,
 } from './sample';
@@ -110,10 +112,20 @@ registerCommand({
       .option('--seed <seed>', 'seed of the sampler noise', parseNonNegativeInteger, 0);
     addSamplerOptions(command).action(async (options: InverseCommandOptions) => {
       const sampler = samplerRegistry.get(options.sampler);
-      await initBackend({ backend: options.backend });
-      const { network, denoiser } = await loadCheckpoint(options.model);
+      await checkOutputPaths(
+        [
+          ['--out', options.out],
+          summaryOutput(options.out),
+        ],
+        [['--input', options.input]],
+      );
       const images = npyToImages(await readNpy(options.input), options.input);
       const [count, height, width, channels] = images.shape;
+      if (count === 0) {
+        throw new Error(`--input "${options.input}" contains no images (shape [${images.shape.join(', ')}]); pass a file with at least one image.`);
+      }
+      await initBackend({ backend: options.backend });
+      const { network, denoiser } = await loadCheckpoint(options.model);
       const shape: [number, number, number] = [height, width, channels];
 
       const operator = createOperator(options, shape);

@@ -1,18 +1,28 @@
+import { InvalidArgumentError } from 'commander';
 import { registerCommand } from '../command-registry';
 import { reproduce } from '../reproduce/reproduce';
 import { presets } from '../reproduce/presets';
+
+/** Parses a command-line value that must be an integer ≥ 1; commander names the option and value in the error. */
+function parsePositiveInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) {
+    throw new InvalidArgumentError('Use an integer ≥ 1.');
+  }
+  return parsed;
+}
 
 registerCommand({
   name: 'reproduce',
   description: 'Run the whole study (data, training sweep, sampling, Jacobian analysis, C^α and disks) and write an HTML report.',
   configure(command) {
     command
-      .option('--preset <name>', `experiment size: ${Object.keys(presets).join(', ')} (a resumed run keeps its own preset)`)
-      .option('--data <source>', "natural-image source for the sweep, resolved by @gahb/datasets: 'patches:bundled' or e.g. 'celeba:DIR'")
+      .option('--preset <name>', `experiment size: ${Object.keys(presets).join(', ')}; default quick for a new run, a resumed run keeps its own`)
+      .option('--data <source>', "natural-image source for the sweep, resolved by @gahb/datasets: 'patches:bundled' (default) or e.g. 'celeba:DIR'")
       .option('--out <dir>', 'run directory (config.json, data/, checkpoints/, figures/, report/index.html)', 'gahb-run')
       .option('--resume', 'continue the run in --out: skip completed steps and finished training jobs', false)
-      .option('--jobs <count>', 'training jobs run at the same time, each in its own process', (value) => Number.parseInt(value, 10))
-      .option('--backend <name>', "TensorFlow.js backend: 'auto', 'wasm', 'cpu', 'tensorflow' or 'tensorflow-gpu'")
+      .option('--jobs <count>', 'training jobs run at the same time, each in its own process when > 1 (default 1)', parsePositiveInteger)
+      .option('--backend <name>', "TensorFlow.js backend: 'auto' (default), 'wasm', 'cpu', 'tensorflow' or 'tensorflow-gpu'")
       .action(async (options: { preset?: string; data?: string; out: string; resume: boolean; jobs?: number; backend?: string }) => {
         const result = await reproduce(options);
         const incomplete = result.summary.manifests.filter((manifest) => manifest.status !== 'completed');

@@ -97,6 +97,26 @@ describe('gahb sample', () => {
     errorSpy.mockRestore();
   });
 
+  test('checks grid folder before sampling', async () => {
+    const model = await saveModel('identity', true);
+    const out = path.join(dir, 'x.npy');
+    const grid = path.join(dir, 'missing', 'grid.png');
+    await expect(gahb('sample', '--model', model, '--size', '8', '--out', out, '--grid', grid, '--backend', 'wasm')).rejects.toThrow(
+      `--grid "${grid}": the folder "${path.join(dir, 'missing')}" does not exist`,
+    );
+    // The .npy used to be written before the grid failed, leaving a partial result.
+    await expect(stat(out)).rejects.toThrow('ENOENT');
+  });
+
+  test('rejects out ending in json', async () => {
+    // The JSON summary goes to the same path with .json, so it would replace the samples.
+    const model = await saveModel('identity', true);
+    const out = path.join(dir, 'samples.json');
+    await expect(gahb('sample', '--model', model, '--size', '8', '--out', out, '--backend', 'wasm')).rejects.toThrow(
+      `--out "${out}" ends in .json, the name of the JSON summary written next to it; use a .npy path.`,
+    );
+  });
+
   test('rejects invalid sampler option', async () => {
     const model = await saveModel('identity', true);
     await expect(gahb('sample', '--model', model, '--size', '8', '--beta', '2', '--out', path.join(dir, 'x.npy'), '--backend', 'wasm')).rejects.toThrow(

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { initBackend } from '@gahb/backend';
-import { createImageBatch, writeImageGrid, writeJsonAtomic, writeNpy, type ImageBatch } from '@gahb/core';
+import { checkOutputPath, createImageBatch, writeImageGrid, writeJsonAtomic, writeNpy, type ImageBatch } from '@gahb/core';
 import { samplerRegistry, type SampleResult, type SamplerOptions } from '@gahb/diffusion';
 import { loadCheckpoint } from '@gahb/models';
 import { registerCommand } from '../command-registry';
@@ -80,7 +80,7 @@ export function parseImageSize(value: string): [number, number] {
   const match = /^(\d+)(?:x(\d+))?$/.exec(value.trim());
   const height = match === null ? Number.NaN : Number(match[1]);
   const width = match === null ? Number.NaN : Number(match[2] ?? match[1]);
-  if (!(height >= 1 && width >= 1)) {
+  if (!(Number.isSafeInteger(height) && Number.isSafeInteger(width) && height >= 1 && width >= 1)) {
     throw new InvalidArgumentError(`"${value}" is invalid: use a size in pixels such as 32 or 80x64 (height x width).`);
   }
   return [height, width];
@@ -90,6 +90,43 @@ export function parseImageSize(value: string): [number, number] {
 export function summaryPath(npyPath: string): string {
   const extension = path.extname(npyPath);
   return extension === '' ? `${npyPath}.json` : `${npyPath.slice(0, -extension.length)}.json`;
+}
+
+/** An option label such as "--out" and its path, or undefined when the option is not set. */
+export type LabelledPath = readonly [string, string | undefined];
+
+/** Returns the labelled summary path of `--out`. An `--out` ending in .json is rejected, because its summary would replace it. */
+export function summaryOutput(npyPath: string): LabelledPath {
+  const summary = summaryPath(npyPath);
+  if (path.resolve(summary) === path.resolve(npyPath)) {
+    throw new Error(`--out "${npyPath}" ends in .json, the name of the JSON summary written next to it; use a .npy path.`);
+  }
+  return ['the JSON summary', summary];
+}
+
+/**
+ * Checks, before long work starts, that every output can be written and that no output shares a path with
+ * another output or with an input, where the write would silently replace that file.
+ */
+export async function checkOutputPaths(outputs: readonly LabelledPath[], inputs: readonly LabelledPath[] = []): Promise<void> {
+  const labels = new Map<string, string>();
+  for (const [label, file] of inputs) {
+    if (file !== undefined) {
+      labels.set(path.resolve(file), label);
+    }
+  }
+  for (const [label, file] of outputs) {
+    if (file === undefined) {
+      continue;
+    }
+    const resolved = path.resolve(file);
+    const previous = labels.get(resolved);
+    if (previous !== undefined) {
+      throw new Error(`${label} "${file}" is also the path of ${previous}; give each output its own file.`);
+    }
+    labels.set(resolved, label);
+    await checkOutputPath(file, label);
+  }
 }
 
 /** Per-sample statistics of a result for the JSON summary. */
@@ -140,6 +177,13 @@ registerCommand({
       .option('--trajectory-every <steps>', 'steps between recorded states', parsePositiveInteger, 10);
     addSamplerOptions(command).action(async (options: SampleCommandOptions) => {
       const sampler = samplerRegistry.get(options.sampler);
+      // Outputs are written after sampling, which can take hours, so their paths are checked first.
+      await checkOutputPaths([
+        ['--out', options.out],
+        summaryOutput(options.out),
+        ['--grid', options.grid],
+        ['--trajectory', options.trajectory],
+      ]);
       await initBackend({ backend: options.backend });
       const loaded = [];
       for (const dir of options.model) {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { RandomStream, writeNpy } from '@gahb/core';
 import { initBackend } from '@gahb/backend';
-import { createProgram } from '../main';
+import { createProgram, main } from '../main';
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
@@ -54,5 +54,31 @@ describe('gahb similarity', () => {
     expect(report.copyFraction).toBeCloseTo(2 / 3, 12);
     expect(report.paired.median).toBeCloseTo(1, 5);
     expect(report.nearest.histogram.counts.reduce((sum: number, count: number) => sum + count, 0) + report.nearest.histogram.underflow).toBe(3);
+  });
+
+  test('reports invalid and empty files', async () => {
+    const train = path.join(dir, 'train.npy');
+    const flat = path.join(dir, 'flat.npy');
+    const empty = path.join(dir, 'empty.npy');
+    await writeNpy(train, { dtype: 'float32', shape: [2, 4, 4], data: new Float32Array(32) });
+    await writeNpy(flat, { dtype: 'float32', shape: [2, 16], data: new Float32Array(32) });
+    await writeNpy(empty, { dtype: 'float32', shape: [0, 4, 4], data: new Float32Array(0) });
+    const out = path.join(dir, 'out.json');
+
+    // Through main(), which used to exit without a message when an action raised a commander error.
+    await expect(main(['node', 'gahb', 'similarity', '--samples', flat, '--train', train, '--out', out, '--backend', 'wasm'])).rejects.toThrow(
+      `"${flat}" has shape [2, 16]: use [n, h, w] or [n, h, w, c].`,
+    );
+    await expect(gahb('similarity', '--samples', empty, '--train', train, '--out', out, '--backend', 'wasm')).rejects.toThrow(
+      `"${empty}" contains no images (shape [0, 4, 4])`,
+    );
+    await expect(gahb('similarity', '--samples', train, '--train', train, '--out', train)).rejects.toThrow(
+      `--out "${train}" is also the path of --train; give each output its own file.`,
+    );
+    const errorSpy = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    await expect(gahb('similarity', '--samples', train, '--train', train, '--out', out, '--bins', '1e9')).rejects.toThrow(
+      '"1e9" is invalid: use an integer from 1 to 100000.',
+    );
+    errorSpy.mockRestore();
   });
 });

@@ -3,12 +3,11 @@
  * image (exact search) and, with --paired, its similarity to the sample of another model drawn from the
  * same seed. It writes the values, histograms and the fraction of samples that copy a training image.
  */
-import { InvalidArgumentError } from 'commander';
 import { initBackend } from '@gahb/backend';
 import { imageBatchFromData, readNpy, writeJsonAtomic, type ImageBatch } from '@gahb/core';
 import { copyFraction, nearestNeighbors, pairedSimilarity, similarityHistogram } from '@gahb/diffusion';
 import { registerCommand } from '../command-registry';
-import { numberParser, parsePositiveInteger } from './sample';
+import { checkOutputPaths, numberParser, parsePositiveInteger } from './sample';
 
 interface SimilarityCommandOptions {
   samples: string;
@@ -22,20 +21,32 @@ interface SimilarityCommandOptions {
   backend: string;
 }
 
-/** Reads a float32 or float64 .npy of shape [n, h, w] or [n, h, w, c] as an ImageBatch (values are not range-checked). */
+/**
+ * Reads a float32, float64 or uint8 .npy of shape [n, h, w] or [n, h, w, c] with n ≥ 1 as an ImageBatch.
+ * Values of uint8 files are divided by 255. Other values are not range-checked.
+ */
 async function readImages(file: string): Promise<ImageBatch> {
+  // Plain errors, not commander's InvalidArgumentError: main() exits silently on commander errors raised in an action.
   const array = await readNpy(file);
   if (array.dtype !== 'float32' && array.dtype !== 'float64' && array.dtype !== 'uint8') {
-    throw new InvalidArgumentError(`"${file}" contains ${array.dtype} values: save images as float32, float64 or uint8.`);
+    throw new Error(`"${file}" contains ${array.dtype} values: save images as float32, float64 or uint8.`);
   }
   const shape = array.shape.length === 3 ? [...array.shape, 1] : array.shape;
   if (shape.length !== 4) {
-    throw new InvalidArgumentError(`"${file}" has shape [${array.shape.join(', ')}]: use [n, h, w] or [n, h, w, c].`);
+    throw new Error(`"${file}" has shape [${array.shape.join(', ')}]: use [n, h, w] or [n, h, w, c].`);
+  }
+  if (shape[0] === 0) {
+    throw new Error(`"${file}" contains no images (shape [${array.shape.join(', ')}]); pass a file with at least one image.`);
   }
   const scale = array.dtype === 'uint8' ? 1 / 255 : 1;
   const data = array.data instanceof Float32Array ? array.data : Float32Array.from(array.data, (value) => value * scale);
   return imageBatchFromData(data, shape);
 }
+
+/** Most histogram bins. Each bin is an entry of the JSON report, and a mistyped count such as 1e9 would need gigabytes. */
+const MAX_BINS = 100000;
+
+const parseBins = numberParser((value) => Number.isSafeInteger(value) && value >= 1 && value <= MAX_BINS, `an integer from 1 to ${MAX_BINS}`);
 
 function median(values: Float32Array): number {
   const sorted = Float64Array.from(values).sort();
@@ -54,10 +65,18 @@ registerCommand({
       .requiredOption('--out <file>', 'JSON file for the similarities and their summary')
       .option('--raw', 'use the raw cosine similarity instead of the mean-removed one', false)
       .option('--threshold <similarity>', 'a sample copies a training image when its nearest similarity exceeds this', numberParser((value) => value >= -1 && value <= 1, 'a number in [-1, 1]'), 0.95)
-      .option('--bins <count>', 'histogram bins over [0, 1]', parsePositiveInteger, 20)
+      .option('--bins <count>', `histogram bins over [0, 1], at most ${MAX_BINS}`, parseBins, 20)
       .option('--chunk-size <count>', 'training images per matrix product', parsePositiveInteger, 4096)
       .option('--backend <name>', 'TensorFlow.js backend: auto, wasm, cpu, tensorflow, tensorflow-gpu', 'auto')
       .action(async (options: SimilarityCommandOptions) => {
+        await checkOutputPaths(
+          [['--out', options.out]],
+          [
+            ['--samples', options.samples],
+            ['--paired', options.paired],
+            ['--train', options.train],
+          ],
+        );
         await initBackend({ backend: options.backend });
         const samples = await readImages(options.samples);
         const training = await readImages(options.train);

@@ -97,6 +97,19 @@ describe('gahb sweep', () => {
 });
 
 describe('gahb sweep options', () => {
+  test('invalid SLURM_ARRAY_TASK_ID is rejected', async () => {
+    process.env.SLURM_ARRAY_TASK_ID = 'x';
+    try {
+      await expect(gahb('sweep', '--run', path.join(os.tmpdir(), 'unused'))).rejects.toThrow('SLURM_ARRAY_TASK_ID "x" is invalid');
+    } finally {
+      delete process.env.SLURM_ARRAY_TASK_ID;
+    }
+  });
+
+  test('negative task index is rejected', async () => {
+    await expect(gahb('sweep', '--task', '-1', '--run', path.join(os.tmpdir(), 'unused'))).rejects.toThrow('Use an integer ≥ 0.');
+  });
+
   test('unknown emit format is rejected', async () => {
     await expect(gahb('sweep', '--preset', 'smoke', '--emit', 'pbs', '--out', path.join(os.tmpdir(), 'unused'))).rejects.toThrow(
       "--emit pbs is invalid: the only format is 'slurm'.",

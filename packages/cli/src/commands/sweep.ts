@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { InvalidArgumentError } from 'commander';
 import { registerCommand } from '../command-registry';
 import type { ReproduceContext } from '../reproduce/context';
 import { runPipeline } from '../reproduce/pipeline';
@@ -25,11 +26,11 @@ interface SweepCommandOptions {
   memory?: string;
 }
 
-/** Parses a non-negative integer option value. */
+/** Parses a command-line value that must be an integer ≥ 0; commander names the option and value in the error. */
 function parseCount(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 0) {
-    throw new Error(`"${value}" is invalid: use an integer ≥ 0.`);
+    throw new InvalidArgumentError('Use an integer ≥ 0.');
   }
   return parsed;
 }
@@ -72,7 +73,11 @@ async function emitSlurm(options: SweepCommandOptions): Promise<void> {
 /** Runs training job `task` of the sweep manifest of a run. */
 async function runTask(options: SweepCommandOptions): Promise<void> {
   const environmentTask = process.env.SLURM_ARRAY_TASK_ID;
-  const task = options.task ?? (environmentTask === undefined ? undefined : parseCount(environmentTask));
+  const environmentIndex = environmentTask === undefined ? undefined : Number(environmentTask);
+  if (environmentIndex !== undefined && !(Number.isInteger(environmentIndex) && environmentIndex >= 0)) {
+    throw new Error(`SLURM_ARRAY_TASK_ID "${environmentTask}" is invalid: expected an integer ≥ 0; pass --task INDEX instead.`);
+  }
+  const task = options.task ?? environmentIndex;
   if (task === undefined) {
     throw new Error('Pass --task INDEX (or run inside a Slurm array, which sets SLURM_ARRAY_TASK_ID), or --emit slurm to write the array script.');
   }

@@ -99,6 +99,33 @@ describe('gahb synth', () => {
     );
   });
 
+  test('rejects inherited property as option', async () => {
+    await expect(gahb('synth', 'disks', '--constructor', '2', '--out', path.join(dir, 'x.npy'))).rejects.toThrow(
+      'unknown option --constructor for class disks',
+    );
+  });
+
+  test('rejects missing output folder before generating', async () => {
+    const out = path.join(dir, 'missing', 'x.npy');
+    await expect(gahb('synth', 'disks', '--size', '8', '--count', '2', '--out', out)).rejects.toThrow(
+      `--out "${out}": the folder "${path.join(dir, 'missing')}" does not exist; create it first.`,
+    );
+    expect(output).toEqual([]);
+  });
+
+  test('rejects shared output path', async () => {
+    const out = path.join(dir, 'x.npy');
+    await expect(gahb('synth', 'disks', '--size', '8', '--count', '2', '--out', out, '--params', out)).rejects.toThrow(
+      `--params "${out}" is also the path of --out; give each output its own file.`,
+    );
+  });
+
+  test('rejects set larger than memory', async () => {
+    await expect(gahb('synth', 'disks', '--size', '4096', '--count', '100000000', '--out', path.join(dir, 'x.npy'))).rejects.toThrow(
+      /synth: 100000000 images of 4096x4096 need 6\.25e\+6 GiB of memory, more than this machine's/,
+    );
+  });
+
   test('rejects size 3', async () => {
     const error = await createProgram()
       .parseAsync(['node', 'gahb', 'synth', 'c-alpha', '--size', '3', '--out', path.join(dir, 'x.npy')])

@@ -4,6 +4,7 @@
  * Class options are given as `--option value` after the name, for example `gahb synth c-alpha --alpha 2`.
  */
 import { InvalidArgumentError, type Command } from 'commander';
+import { totalmem } from 'node:os';
 import { createImageBatch, createLogger, sliceImageBatch, startProgress, writeImageGrid, writeNpy } from '@gahb/core';
 import {
   describeValidRange,
@@ -13,6 +14,7 @@ import {
   type ImageGenerator,
 } from '@gahb/synthetic-images';
 import { registerCommand } from '../command-registry';
+import { checkOutputPaths } from './sample';
 
 interface SynthCommandOptions {
   size?: number;
@@ -68,11 +70,12 @@ export function parseClassOptions(generator: ImageGenerator<any>, args: readonly
     }
     let negated = false;
     let key = kebabToCamel(name);
-    if (!(key in generator.options) && name.startsWith('no-')) {
+    // Own properties only, so that names every object inherits (--constructor, --to-string) are unknown options.
+    if (!Object.hasOwn(generator.options, key) && name.startsWith('no-')) {
       negated = true;
       key = kebabToCamel(name.slice(3));
     }
-    const spec = generator.options[key];
+    const spec = Object.hasOwn(generator.options, key) ? generator.options[key] : undefined;
     if (spec === undefined) {
       const known = Object.keys(generator.options).map((option) => `--${camelToKebab(option)}`).join(', ');
       throw new Error(`synth: unknown option --${name} for class ${generator.name}. Its options: ${known}.`);
@@ -109,6 +112,10 @@ export function parseClassOptions(generator: ImageGenerator<any>, args: readonly
   return options;
 }
 
+function formatGibibytes(bytes: number): string {
+  return `${(bytes / 2 ** 30).toPrecision(3)} GiB`;
+}
+
 /** Help text listing each registered class with its options, defaults and valid values. */
 function classOptionsHelp(): string {
   const lines = ['', 'Classes and their options (give them after the class name):'];
@@ -134,6 +141,21 @@ async function runSynth(name: string, options: SynthCommandOptions, command: Com
   const resolved = resolveOptions(generator, classOptions) as Record<string, unknown>;
   const size = resolved.size as number;
   const parameterNames = generator.parameterNames(resolved);
+  await checkOutputPaths([
+    ['--out', options.out],
+    ['--params', options.params],
+    ['--grid', options.grid],
+  ]);
+
+  // Memory is committed page by page as images are generated, so without this check an oversized request
+  // would fail late, through swapping or the out-of-memory killer.
+  const imageBytes = options.count * size * size * 4;
+  if (imageBytes > totalmem()) {
+    throw new Error(
+      `synth: ${options.count} images of ${size}x${size} need ${formatGibibytes(imageBytes)} of memory, more than this machine's ` +
+        `${formatGibibytes(totalmem())}; use a smaller --count or --size.`,
+    );
+  }
 
   // Generate in chunks for progress; image i depends only on (seed, i), so chunks equal one large call.
   // NOTE: the whole set is held in memory (count·size²·4 bytes) because writeNpy takes one array.

@@ -1,7 +1,7 @@
 /**
- * The HTML report of a reproduce run: one self-contained page (inline CSS, no scripts, figures by
- * relative path from `report/` to `figures/`) with the configuration, a table of key numbers and one
- * section per step, each figure captioned with what it shows and the numbers behind it.
+ * The HTML report of a reproduce run: one self-contained page with inline CSS, no scripts, and figures
+ * linked by relative path from `report/` to `figures/`. It shows a table of key numbers, one section per
+ * step with each figure captioned by its content and the numbers behind it, and the configuration.
  */
 import path from 'node:path';
 import type { RunConfig } from '../reproduce/context';

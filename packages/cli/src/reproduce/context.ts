@@ -1,4 +1,4 @@
-/** What every step of `gahb reproduce` receives: the run directory, the preset and the command's options. */
+/** Context of every step of `gahb reproduce`: the run directory, the preset and the command's options. */
 import type { Logger } from './package-api';
 import type { Preset } from './presets';
 import type { RunDirectory } from './run-directory';

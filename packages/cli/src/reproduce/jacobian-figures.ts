@@ -10,7 +10,7 @@ import { requireExport, type AnalyzeDenoiserAt, type Denoiser, type JacobianAnal
 import type { FigureRecord } from './run-directory';
 
 /**
- * Images with at most this many pixels get the full eigendecomposition; larger ones only the top
+ * Images with at most this many pixels get the full eigendecomposition. Larger ones get only the top
  * eigenvectors by Lanczos, so at 80x80 the spectrum plot stops at the eigenvectorCount-th eigenvalue.
  */
 const fullDecompositionLimit = 4096;

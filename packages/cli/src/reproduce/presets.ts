@@ -123,7 +123,7 @@ export const presets: Record<string, Preset> = {
 
   quick: {
     name: 'quick',
-    description: '16x16 images, bf-unet with 2 blocks and 16 channels, N = 1 … 10,000 on C^α and photo patches, 2,000 Adam steps per network; target under 60 minutes on 2 cores, not yet timed.',
+    description: '16x16 images, bf-unet with 2 blocks and 16 channels, N = 1 … 10,000 on C^α and photo patches, 2,000 Adam steps per network; target under 60 minutes on 2 cores, not reached by any measured run yet.',
     calibrated: false,
     imageSize: 16,
     architecture: { name: 'bf-unet', config: { blocks: 2, channels: 16 } },
@@ -180,7 +180,7 @@ export const presets: Record<string, Preset> = {
   },
 
   // NOTE: the data steps keep each training pool in memory as float32, which is 5.1 GB for the 200,000
-  // C^α images of 80x80 below; this preset needs uint8 or streamed pools before it can run.
+  // C^α images of 80x80 below. This preset needs uint8 or streamed pools before it can run.
   paper: {
     name: 'paper',
     description: "The study's scale: 80x80 images, bf-unet with 3 blocks and 64 channels, N = 1 … 100,000, batch 512, 1000 epochs; for a GPU or a cluster (gahb sweep --emit slurm).",

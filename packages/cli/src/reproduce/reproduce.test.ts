@@ -9,8 +9,8 @@ import { reproduceSteps as createReproduceSteps } from './reproduce';
 import { RunDirectory, type StepManifest } from './run-directory';
 
 /**
- * Runs `gahb reproduce --preset smoke` in-process. Steps whose package functions this build lacks are
- * "unavailable"; every other step must complete and write its outputs and figures.
+ * Runs `gahb reproduce --preset smoke` in-process. Every step must complete and write its outputs and
+ * figures. When a package export is missing, the checks of unavailable and blocked steps name it.
  */
 const reproduceSteps = createReproduceSteps(getPreset('smoke'));
 
@@ -44,6 +44,12 @@ describe('gahb reproduce --preset smoke', () => {
 
   test('every step has a manifest', () => {
     expect([...manifests.keys()].sort()).toEqual(reproduceSteps.map((step) => step.name).sort());
+  });
+
+  test('every step completed', () => {
+    const incomplete = [...manifests.values()].filter((manifest) => manifest.status !== 'completed').map((manifest) => `${manifest.name}: ${manifest.summary}`);
+
+    expect(incomplete).toEqual([]);
   });
 
   test('no step failed', () => {
@@ -98,6 +104,33 @@ describe('gahb reproduce --preset smoke', () => {
     }
   });
 
+  test('sweep metrics are finite and in range', () => {
+    const generalization = manifests.get('generalization')?.metrics as Record<string, { rows: Array<{ n: number; gap: number }> }>;
+    const sampling = manifests.get('sampling')?.metrics as Record<string, { rows: Array<{ medianPaired: number; medianNearestS1: number; copyFraction: number }> }>;
+
+    for (const key of ['c-alpha-2', 'photos']) {
+      expect(generalization[key].rows.map((row) => row.n)).toEqual(key === 'photos' ? [4] : [1, 4]);
+      for (const row of generalization[key].rows) {
+        expect(Number.isFinite(row.gap)).toBe(true);
+      }
+      for (const row of sampling[key].rows) {
+        expect(Math.abs(row.medianPaired)).toBeLessThanOrEqual(1 + 1e-6);
+        expect(Math.abs(row.medianNearestS1)).toBeLessThanOrEqual(1 + 1e-6);
+        expect(row.copyFraction).toBeGreaterThanOrEqual(0);
+        expect(row.copyFraction).toBeLessThanOrEqual(1);
+      }
+    }
+  });
+
+  test('memorizer copies its training images', () => {
+    const sampling = manifests.get('sampling')?.metrics as Record<string, { rows: Array<{ memorizer?: { copyFraction: number } }> }>;
+
+    // The exact MMSE denoiser of a finite set samples its training images (similarity > 0.95).
+    for (const row of sampling['c-alpha-2'].rows) {
+      expect(row.memorizer?.copyFraction).toBe(1);
+    }
+  });
+
   test('metrics.json has an entry per step', async () => {
     const metrics = await run.readJson<Record<string, { status: string }>>('metrics.json');
 
@@ -131,6 +164,10 @@ describe('gahb reproduce --preset smoke', () => {
       }
     }
   }, 240_000);
+
+  test('zero jobs are rejected', async () => {
+    await expect(createProgram().parseAsync(['node', 'gahb', 'reproduce', '--jobs', '0', '--out', run.root])).rejects.toThrow('Use an integer ≥ 1.');
+  });
 
   test('existing run without --resume is rejected', async () => {
     await expect(createProgram().parseAsync(['node', 'gahb', 'reproduce', '--preset', 'smoke', '--out', run.root])).rejects.toThrow(

@@ -2,7 +2,7 @@
  * `gahb reproduce`: the whole study as one resumable pipeline on a run directory. It runs one data step
  * per data set, then trains the sweep, C^α and disk networks. The analysis steps follow: generalization
  * (PSNR curves and gaps, with the ideal memorizer), sampling (S1/S2 pairs, similarities, model variance),
- * jacobian, c-alpha and disks. The HTML report is rebuilt at the end.
+ * trajectories, jacobian, c-alpha and disks. The HTML report is rebuilt at the end.
  */
 import type { ReproduceContext, ReproduceOptions, RunConfig } from './context';
 import { createLoggerIfAvailable, runPipeline, type PipelineStep, type PipelineSummary } from './pipeline';
@@ -14,6 +14,7 @@ import { disksStep } from './steps/disks';
 import { generalizationStep } from './steps/generalization';
 import { jacobianStep } from './steps/jacobian';
 import { samplingStep } from './steps/sampling';
+import { trajectoriesStep } from './steps/trajectories';
 import { createTrainingStep } from './steps/training';
 import { writeReport } from '../report/html-report';
 
@@ -26,6 +27,7 @@ export function reproduceSteps(preset: Preset): PipelineStep<ReproduceContext>[]
     createTrainingStep(preset, 'disks'),
     generalizationStep,
     samplingStep,
+    trajectoriesStep,
     jacobianStep,
     cAlphaStep,
     disksStep,
