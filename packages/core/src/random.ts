@@ -96,7 +96,7 @@ function checkSeed(seed: number): void {
   }
 }
 
-/** Whether `value` is an array of `length` unsigned 32-bit integers. */
+/** Returns whether `value` is an array of `length` unsigned 32-bit integers. */
 function isUint32Words(value: unknown, length: number): boolean {
   return Array.isArray(value) && value.length === length && value.every((word) => Number.isInteger(word) && word >= 0 && word < TWO_POW_32);
 }
