@@ -75,8 +75,9 @@ async function benchmarkKernels() {
   const composedInputMs = timeMs(() => fromInfo(conv2DBackpropInputByRoute(inputArgs, 'flipped-convolution')), 5);
   report('Conv2DBackpropInput 3x3, flipped convolution', composedInputMs, flops, builtInMs);
   const filterAttrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: filter.shape };
-  const filterMs = timeMs(() => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, filterAttrs), 5);
-  report('Conv2DBackpropFilter 3x3, transposed convolution (no built-in)', filterMs, flops);
+  const filterArgs = { inputs: { x, dy }, backend: wasmBackend, attrs: filterAttrs };
+  const filterConvolutionMs = timeMs(() => fromInfo(conv2DBackpropFilterByRoute(filterArgs, 'transposed-convolution')), 5);
+  report('Conv2DBackpropFilter 3x3, transposed convolution (no built-in)', filterConvolutionMs, flops);
   tf.dispose([x, filter, dy]);
 
   // 2x2 stride-2 transposed convolution (UNet upsampling), 16x16x16x128 -> 16x32x32x64.
@@ -137,7 +138,7 @@ function createTrainingStep(batch) {
     tf.dispose([...weights, input, target]);
     optimizer.dispose();
   };
-  // fwd FLOPs of the five convolutions; forward + input gradient + filter gradient = 3x (ReLU, loss, Adam not counted).
+  // Forward, input gradient and filter gradient each cost the forward FLOPs; ReLU, loss and Adam are not counted.
   const flops = 3 * layers * convFlops(batch, 32, 32, 3, 3, channels, channels);
   return { step, dispose, flops };
 }

@@ -128,8 +128,10 @@ async function activate(entry: BackendEntry, reason: string): Promise<BackendCho
   return { name: entry.name, reason: `${entry.name}: ${reason}`, tfjsVersion: tf.version_core, tfjsBackend: tf.getBackend() };
 }
 
+/** TensorFlow.js packages must match the version of tfjs-core; other packages are installed at their latest version. */
 function installHint(entry: BackendEntry): string {
-  return `Install it with: npm install ${entry.packageName}@${tf.version_core}`;
+  const version = entry.packageName.startsWith('@tensorflow/') ? `@${tf.version_core}` : '';
+  return `Install it with: npm install ${entry.packageName}${version}`;
 }
 
 function joinNames(names: readonly string[]): string {

@@ -79,6 +79,14 @@ describe('celeba source', () => {
     await expect(prepareDataset(`celeba:${dir}`, { partition: 'train' })).rejects.toThrow('first: 000099.jpg');
   });
 
+  test('partition list without matching images is rejected', async () => {
+    const dir = await celebaFolder();
+    await writeFile(path.join(dir, 'list_eval_partition.txt'), '');
+    await expect(prepareDataset(`celeba:${dir}`, { partition: 'valid' })).rejects.toThrow(
+      'lists none of the images in',
+    );
+  });
+
   test('image smaller than the crop is named', async () => {
     const dir = await celebaFolder();
     await writeImage(path.join(dir, 'img_align_celeba', '000007.jpg'), pixels(100, 100, 3, () => 9), 100, 100, 3);

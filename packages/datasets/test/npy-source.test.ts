@@ -76,6 +76,25 @@ describe('npy source', () => {
     await expect(prepareDataset(`npy:${file}`)).rejects.toThrow('The values look like 0..255');
   });
 
+  test('NaN value is rejected with its image', async () => {
+    const dir = await makeTempDir();
+    const file = path.join(dir, 'nan.npy');
+    await writeNpy(file, { dtype: 'float32', shape: [2, 1, 2], data: Float32Array.from([0.5, 0.5, 0.5, NaN]) });
+    await expect(prepareDataset(`npy:${file}`)).rejects.toThrow('contains 1 NaN or infinite values (the first in image 1)');
+  });
+
+  test('empty array is rejected', async () => {
+    const dir = await makeTempDir();
+    const file = path.join(dir, 'empty.npy');
+    await writeNpy(file, { dtype: 'uint8', shape: [0, 4, 4], data: new Uint8Array(0) });
+    await expect(prepareDataset(`npy:${file}`)).rejects.toThrow('holds no pixels');
+  });
+
+  test('zero count is rejected', async () => {
+    const file = path.join(FIXTURES, 'images-uint8-nhw.npy');
+    await expect(prepareDataset(`npy:${file}`, { count: 0 })).rejects.toThrow('count 0 is invalid');
+  });
+
   test('prepared set keeps its groups for splitting', async () => {
     const dir = await makeTempDir();
     const file = path.join(dir, 'patches.npy');

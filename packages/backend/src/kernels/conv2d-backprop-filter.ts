@@ -115,7 +115,7 @@ function spaceToDepthMatMul(run: RunWasmKernel, x: TensorInfo, dy: TensorInfo, c
 
 /**
  * Computes the filter gradient dw [fh, fw, inChannels, outChannels] from x [n, h, w, inChannels] and
- * dy [n, outHeight, outWidth, outChannels] (or both in NCHW when `dataFormat` is 'NCHW') by `route`, or by
+ * dy [n, outHeight, outWidth, outChannels], both NCHW when `dataFormat` is 'NCHW'. It takes `route`, or
  * the faster route for the case when `route` is undefined.
  */
 export function conv2DBackpropFilterByRoute(

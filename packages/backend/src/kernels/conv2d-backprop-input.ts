@@ -169,7 +169,7 @@ function matMulDepthToSpace(run: RunWasmKernel, dy: TensorInfo, filter: TensorIn
 
 /**
  * Computes the input gradient dx (shape `attrs.inputShape`) from dy [n, outHeight, outWidth, outChannels]
- * and filter [fh, fw, inChannels, outChannels] by `route`, or by the faster route for the case when
+ * and filter [fh, fw, inChannels, outChannels]. It takes `route`, or the faster route for the case when
  * `route` is undefined. NCHW tensors are transposed to NHWC and back.
  */
 export function conv2DBackpropInputByRoute(

@@ -110,6 +110,39 @@ describe('gahb data', () => {
     expect(() => parseSyntheticLocation('?alpha=2')).toThrow('synthetic: needs a generator name');
   });
 
+  test('prepare from npy keeps its size', async () => {
+    const photos = path.join(dir, 'photos');
+    await mkdir(photos);
+    await writePng(path.join(photos, 'image-0.png'), 0);
+    const data = path.join(dir, 'set.npy');
+    await gahb('data', 'prepare', '--source', `folder:${photos}`, '--size', '12', '--out', data);
+
+    const copy = path.join(dir, 'copy.npy');
+    await gahb('data', 'prepare', '--source', `npy:${data}`, '--out', copy);
+    expect((await loadDataset(copy)).images.shape).toEqual([1, 12, 12, 1]);
+  });
+
+  test('split onto its input is rejected', async () => {
+    const photos = path.join(dir, 'photos');
+    await mkdir(photos);
+    for (let i = 0; i < 4; i++) {
+      await writePng(path.join(photos, `image-${i}.png`), i);
+    }
+    const data = path.join(dir, 'set.npy');
+    await gahb('data', 'prepare', '--source', `folder:${photos}`, '--size', '12', '--out', data);
+    await expect(gahb('data', 'split', '--data', data, '--n', '1', '--side', '1', '--out', data)).rejects.toThrow(
+      'is the input set --data',
+    );
+    expect((await loadDataset(data)).images.shape[0]).toBe(4);
+  });
+
+  test('prepare rejects empty patch scale', async () => {
+    const out = path.join(dir, 'set.npy');
+    await expect(gahb('data', 'prepare', '--source', 'patches:bundled', '--patch-scales', '1,,2', '--out', out)).rejects.toThrow(
+      'use comma-separated numbers',
+    );
+  });
+
   test('split larger than half the set is rejected', async () => {
     const photos = path.join(dir, 'photos');
     await mkdir(photos);

@@ -24,8 +24,8 @@ import '../register-synthetic-source';
 interface PrepareCommandOptions {
   source: string;
   out: string;
-  size: number;
-  channels: number;
+  size?: number;
+  channels?: number;
   count?: number;
   crop?: string;
   grayscale?: string;
@@ -79,8 +79,10 @@ function parseNumber(value: string): number {
 }
 
 function parseNumberList(value: string): number[] {
-  const values = value.split(',').map((part) => Number(part.trim()));
-  if (values.length === 0 || values.some((entry) => !Number.isFinite(entry))) {
+  const parts = value.split(',').map((part) => part.trim());
+  const values = parts.map(Number);
+  // Number('') is 0, so an empty entry such as "1,,2" is rejected before it becomes scale 0.
+  if (parts.some((part) => part === '') || values.some((entry) => !Number.isFinite(entry))) {
     throw new InvalidArgumentError(`"${value}" is invalid: use comma-separated numbers, e.g. 1,2,4.`);
   }
   return values;
@@ -127,7 +129,7 @@ function summaryLines(dataset: PreparedDataset, out: string, storage: string, co
 }
 
 async function prepareAction(options: PrepareCommandOptions): Promise<void> {
-  if (options.channels !== 1 && options.channels !== 3) {
+  if (options.channels !== undefined && options.channels !== 1 && options.channels !== 3) {
     throw new Error(`--channels ${options.channels} is invalid: use 1 or 3.`);
   }
   checkChoice('--grayscale', options.grayscale, ['mean', 'bt601']);
@@ -137,7 +139,7 @@ async function prepareAction(options: PrepareCommandOptions): Promise<void> {
 
   const prepareOptions: PrepareDatasetOptions = {
     size: options.size,
-    channels: options.channels,
+    channels: options.channels as 1 | 3 | undefined,
     count: options.count,
     crop: options.crop === undefined ? undefined : parseCrop(options.crop),
     grayscale: options.grayscale as PrepareDatasetOptions['grayscale'],
@@ -160,11 +162,27 @@ async function prepareAction(options: PrepareCommandOptions): Promise<void> {
   console.log(summaryLines(dataset, out, sidecar.storage, sidecar.contentHash).join('\n'));
 }
 
+/** Rejects a split whose --out or --test-out would overwrite the input set or each other. */
+function checkDistinctOutputs(dataPath: string, out: string, testOut: string | undefined): void {
+  const resolvedOut = path.resolve(out);
+  if (resolvedOut === dataPath) {
+    throw new Error(`--out ${out} is the input set --data: write the subset to another file, or the set is lost.`);
+  }
+  if (testOut === undefined) {
+    return;
+  }
+  const resolvedTestOut = path.resolve(testOut);
+  if (resolvedTestOut === dataPath || resolvedTestOut === resolvedOut) {
+    throw new Error(`--test-out ${testOut} is the same file as --data or --out: give the test images their own file.`);
+  }
+}
+
 async function splitAction(options: SplitCommandOptions): Promise<void> {
   if (options.side !== 1 && options.side !== 2) {
     throw new Error(`--side ${options.side} is invalid: use 1 (S1, the first N) or 2 (S2, the last N).`);
   }
   const dataPath = path.resolve(options.data);
+  checkDistinctOutputs(dataPath, options.out, options.testOut);
   const dataset = await prepareDataset(`npy:${dataPath}`, { storage: 'float32' });
   const { s1, s2 } = splitSubsets(dataset, options.n, {
     testCount: options.testCount,
@@ -224,8 +242,8 @@ registerCommand({
       .description('Prepare an image set and write it as .npy with a JSON sidecar; print its summary.')
       .requiredOption('--source <spec>', `data source: ${dataSourceRegistry.names().map((scheme) => `${scheme}:`).join(', ')} (e.g. folder:DIR, patches:bundled)`)
       .requiredOption('--out <file>', 'output .npy file; the sidecar is written beside it with the extension .json')
-      .option('--size <pixels>', 'output height and width in pixels', parsePositiveInteger, 80)
-      .option('--channels <count>', '1 (grayscale) or 3 (RGB)', parsePositiveInteger, 1)
+      .option('--size <pixels>', "output height and width in pixels (default: 80; npy: the array's size)", parsePositiveInteger)
+      .option('--channels <count>', "1 (grayscale) or 3 (RGB) (default: 1; npy: the array's channels)", parsePositiveInteger)
       .option('--count <images>', 'maximum number of images (patches: total patches)', parsePositiveInteger)
       .option('--crop <region>', 'center, none or TOP,LEFT,HEIGHT,WIDTH in pixels (default: center; CelebA: the study crop)')
       .option('--grayscale <method>', 'mean (of R, G, B, as the study) or bt601 (luma)')

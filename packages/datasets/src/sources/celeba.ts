@@ -88,6 +88,12 @@ export const celebaSource: DataSource = {
         );
       }
       files = files.filter((file) => partitions.get(file) === code);
+      if (files.length === 0) {
+        throw new Error(
+          `"${path.join(root, 'list_eval_partition.txt')}" lists none of the images in "${imageDir}" under the ${partition} ` +
+            `partition (code ${code}): check that the list belongs to these images, or use partition all.`,
+        );
+      }
     }
     if (common.count !== undefined) {
       files = files.slice(0, common.count);

@@ -10,6 +10,7 @@ import { imageBatchFromData, readNpy, type NpyArray } from '@gahb/core';
 import type { DataSource, PrepareOptions, PreparedDataset } from '../data-source';
 import { loadDataset, readSidecar, sidecarPath } from '../dataset-file';
 import { fingerprintFiles } from './fingerprint';
+import { resolveCommonOptions } from './resolve-options';
 import { preprocessImage, toGrayscale } from '../preprocess';
 
 /** Tolerance on float values outside [0, 1], for rounding in the program that wrote the file. */
@@ -42,6 +43,10 @@ export function npyToImages(array: NpyArray, file: string, layout: 'nhwc' | 'nch
     throw new Error(`"${file}" has ${channels} channels in shape [${shape.join(', ')}] (layout ${layout}): use 1 or 3 channels.${hint}`);
   }
 
+  if (n === 0 || height === 0 || width === 0) {
+    throw new Error(`"${file}" has shape [${shape.join(', ')}], which holds no pixels: save at least one image of at least 1x1 pixels.`);
+  }
+
   const pixelCount = height * width;
   const data = new Float32Array(n * pixelCount * channels);
   const scale = dtype === 'uint8' ? 1 / 255 : 1;
@@ -65,11 +70,25 @@ export function npyToImages(array: NpyArray, file: string, layout: 'nhwc' | 'nch
   if (dtype !== 'uint8') {
     let min = Infinity;
     let max = -Infinity;
+    let nonFinite = 0;
+    let firstNonFinite = -1;
     for (let k = 0; k < data.length; k++) {
-      min = Math.min(min, data[k]);
-      max = Math.max(max, data[k]);
+      const value = data[k];
+      if (!Number.isFinite(value)) {
+        nonFinite++;
+        firstNonFinite = firstNonFinite < 0 ? k : firstNonFinite;
+        continue;
+      }
+      min = Math.min(min, value);
+      max = Math.max(max, value);
     }
-    if (min < -RANGE_TOLERANCE || max > 1 + RANGE_TOLERANCE || Number.isNaN(min) || Number.isNaN(max)) {
+    if (nonFinite > 0) {
+      const image = Math.floor(firstNonFinite / (pixelCount * channels));
+      throw new Error(
+        `"${file}" contains ${nonFinite} NaN or infinite values (the first in image ${image}): images must be finite values in [0, 1]; fix or remove those images.`,
+      );
+    }
+    if (min < -RANGE_TOLERANCE || max > 1 + RANGE_TOLERANCE) {
       const hint = max > 2 ? ' The values look like 0..255: divide them by 255 or save them as uint8.' : '';
       throw new Error(`"${file}" has values from ${min} to ${max}: images must lie in [0, 1].${hint}`);
     }
@@ -82,6 +101,8 @@ export const npySource: DataSource = {
   description: 'npy:FILE — a NumPy array [n, h, w], [n, h, w, c] or [n, c, h, w] (layout nchw) of uint8 0..255 or float 0..1',
   async load(location: string, options: PrepareOptions): Promise<PreparedDataset> {
     const file = path.resolve(location);
+    // Checks size, channels and count when given; the defaults it fills in do not apply to arrays.
+    resolveCommonOptions(options);
 
     // A set prepared by gahb carries its record and groups in the sidecar.
     if ((await readSidecar(file)) !== null) {
