@@ -1,3 +1,4 @@
 export { createProgram, main } from './main';
 export { commandRegistry, registerCommand } from './command-registry';
 export type { CommandPlugin } from './command-registry';
+export { loadPlugins } from './plugins';

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { commandRegistry } from './command-registry';
+import { loadPlugins } from './plugins';
 import './commands';
 
 /** Builds the `gahb` program from the subcommand registry. */
@@ -19,6 +20,7 @@ export function createProgram(): Command {
 
 /** Runs `gahb` with Node's `process.argv`. Errors from commander (help, version, usage) set the exit code only. */
 export async function main(argv: string[]): Promise<void> {
+  loadPlugins();
   const program = createProgram();
   try {
     await program.parseAsync(argv);
