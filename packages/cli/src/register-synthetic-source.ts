@@ -16,18 +16,23 @@ export function parseSyntheticLocation(location: string): { name: string; option
   if (name === '') {
     throw new Error('synthetic: needs a generator name, e.g. synthetic:c-alpha.');
   }
-  const options: Record<string, unknown> = {};
+  // Entries are collected in a Map and copied with Object.fromEntries, which defines every key as an own
+  // property, so a key such as __proto__ reaches the generator's unknown-option check.
+  const entries = new Map<string, unknown>();
   for (const [key, text] of new URLSearchParams(query)) {
+    if (entries.has(key)) {
+      throw new Error(`synthetic:${name}: option ${key} is given twice; give each option once.`);
+    }
     const number = Number(text);
     if (text === 'true' || text === 'false') {
-      options[key] = text === 'true';
+      entries.set(key, text === 'true');
     } else if (text.trim() !== '' && Number.isFinite(number)) {
-      options[key] = number;
+      entries.set(key, number);
     } else {
-      options[key] = text;
+      entries.set(key, text);
     }
   }
-  return { name, options };
+  return { name, options: Object.fromEntries(entries) };
 }
 
 async function loadSynthetic(location: string, options: PrepareOptions): Promise<PreparedDataset> {

@@ -8,7 +8,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import { access, mkdir } from 'node:fs/promises';
+import { access, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createLogger, startProgress } from '@gahb/core';
 import { dataSourceRegistry, parseDataSpec, registerDataSource, type PrepareOptions, type PreparedDataset } from './data-source';
@@ -63,6 +63,11 @@ export async function prepareDataset(spec: string, options: PrepareDatasetOption
   let cachePath: string | null = null;
   let cacheKey: string | null = null;
   if (options.cacheDir !== undefined) {
+    // Checked before loading, which can take hours, so that a wrong --cache-dir fails at once.
+    const cacheInfo = await stat(options.cacheDir).catch(() => null);
+    if (cacheInfo !== null && !cacheInfo.isDirectory()) {
+      throw new Error(`Cache folder "${options.cacheDir}" is a file: give a folder (it is created when missing).`);
+    }
     const fingerprint = source.fingerprint === undefined ? location : await source.fingerprint(location);
     cacheKey = createHash('sha256')
       .update(JSON.stringify({ version: PREPARATION_VERSION, scheme, location, fingerprint, options: recorded }))

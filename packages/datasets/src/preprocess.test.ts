@@ -45,6 +45,13 @@ describe('cropPixels', () => {
     expect(Array.from(cropped.data)).toEqual([12, 13, 14, 22, 23, 24]);
   });
 
+  test('zero-sized rectangle is invalid', () => {
+    const image = grayImage(4, 5, () => 0);
+    expect(() => cropPixels(image, { top: 0, left: 0, height: 0, width: 0 }, 'small.png')).toThrow(
+      'Crop {"top":0,"left":0,"height":0,"width":0} is invalid',
+    );
+  });
+
   test('rectangle outside the image names the image', () => {
     const image = grayImage(4, 5, () => 0);
     expect(() => cropPixels(image, { top: 2, left: 0, height: 3, width: 5 }, 'small.png')).toThrow(

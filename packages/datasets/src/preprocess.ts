@@ -63,10 +63,13 @@ export function centerSquare(height: number, width: number): CropRect {
 /** Copies the pixels inside `rect`; `name` (e.g. the file) appears in the error when the rectangle does not fit. */
 export function cropPixels(image: Pixels, rect: CropRect, name = 'image'): Pixels {
   const { top, left, height, width } = rect;
-  const fits =
-    Number.isInteger(top) && Number.isInteger(left) && Number.isInteger(height) && Number.isInteger(width) &&
-    top >= 0 && left >= 0 && height > 0 && width > 0 &&
-    top + height <= image.height && left + width <= image.width;
+  const valid = [top, left, height, width].every((value) => Number.isSafeInteger(value)) && top >= 0 && left >= 0 && height > 0 && width > 0;
+  if (!valid) {
+    throw new Error(
+      `Crop ${JSON.stringify(rect)} is invalid: use integers top >= 0, left >= 0, height > 0 and width > 0 in pixels.`,
+    );
+  }
+  const fits = top + height <= image.height && left + width <= image.width;
   if (!fits) {
     throw new Error(
       `${name} (${image.width}x${image.height} pixels) is smaller than the crop of ${width}x${height} at row ${top}, ` +

@@ -71,6 +71,15 @@ describe('prepareDataset cache', () => {
 });
 
 describe('saveDataset and loadDataset', () => {
+  test('cache path that is a file is rejected before loading', async () => {
+    const dir = await makeTempDir();
+    const file = path.join(dir, 'not-a-folder');
+    await writeFile(file, '');
+    const before = loads;
+    await expect(prepareDataset('counting:file', { cacheDir: file })).rejects.toThrow(`Cache folder "${file}" is a file`);
+    expect(loads).toBe(before);
+  });
+
   test('round trip keeps values, groups and record', async () => {
     const dir = await makeTempDir();
     const images = createImageBatch(3, 2, 2, 1);

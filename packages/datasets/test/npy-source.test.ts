@@ -87,7 +87,7 @@ describe('npy source', () => {
     const dir = await makeTempDir();
     const file = path.join(dir, 'empty.npy');
     await writeNpy(file, { dtype: 'uint8', shape: [0, 4, 4], data: new Uint8Array(0) });
-    await expect(prepareDataset(`npy:${file}`)).rejects.toThrow('holds no pixels');
+    await expect(prepareDataset(`npy:${file}`)).rejects.toThrow('contains no pixels');
   });
 
   test('zero count is rejected', async () => {

@@ -118,3 +118,23 @@ describe('spectrumAcrossSigmas', () => {
     network.dispose();
   });
 });
+
+describe('analyzeDenoiserAt input checks', () => {
+  test('NaN clean pixel is rejected', async () => {
+    const image = cleanImage(2, 2);
+    image.data[3] = Number.NaN;
+    const denoiser = new LinearDenoiser(symmetricShrinkage(4), 4);
+    await expect(analyzeDenoiserAt(denoiser, image, { sigma: 0.1, seed: 0 })).rejects.toThrow('NaN or infinite value at index 3');
+    denoiser.dispose();
+  });
+
+  test('denoiser returning NaN is rejected', async () => {
+    const matrix = symmetricShrinkage(4);
+    matrix[0] = Number.NaN;
+    const denoiser = new LinearDenoiser(matrix, 4);
+    await expect(analyzeDenoiserAt(denoiser, cleanImage(2, 2), { sigma: 0.1, seed: 0 })).rejects.toThrow(
+      'denoiser "linear" returned 1 NaN or infinite values',
+    );
+    denoiser.dispose();
+  });
+});

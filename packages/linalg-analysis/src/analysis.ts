@@ -99,6 +99,10 @@ export async function analyzeDenoiserAt(denoiser: Denoiser, clean: ImageBatch, o
     throw new Error(`analyzeDenoiserAt: topK ${topK} is invalid: use an integer in [1, d = ${d}].`);
   }
   const [, height, width, channels] = clean.shape;
+  const badPixel = clean.data.findIndex((value) => !Number.isFinite(value));
+  if (badPixel >= 0) {
+    throw new Error(`analyzeDenoiserAt: the clean image has a NaN or infinite value at index ${badPixel}; pass finite values in [0, 1].`);
+  }
 
   // Noisy image y = x + σz and its denoised estimate x̂(y).
   const noise = new Float64Array(d);
@@ -108,6 +112,13 @@ export async function analyzeDenoiserAt(denoiser: Denoiser, clean: ImageBatch, o
   const y = Float64Array.from(noisy.data);
   const x = Float64Array.from(clean.data);
   const denoisedValues = denoiseVector(denoiser, noisy, y, sigma);
+  // A diverged or corrupt network returns NaN here, and its Jacobian would then fail deep inside the eigensolver.
+  const nonFinite = denoisedValues.reduce((count, value) => (Number.isFinite(value) ? count : count + 1), 0);
+  if (nonFinite > 0) {
+    throw new Error(
+      `analyzeDenoiserAt: denoiser "${denoiser.name}" returned ${nonFinite} NaN or infinite values at the noisy image; check its weights (e.g. a diverged training run).`,
+    );
+  }
   const denoised = createImageBatch(1, height, width, channels);
   denoised.data.set(denoisedValues);
 

@@ -37,3 +37,13 @@ describe('energyOutsideSubspace', () => {
     expect(energyOutsideSubspace([1, 0, 0, 1], [1, 0], 2, [1, 3])).toBeCloseTo(3 / 4, 14);
   });
 });
+
+describe('principalAngles input checks', () => {
+  test('zero row is named', () => {
+    expect(() => principalAngles([0, 0, 0], [1, 0, 0], 3)).toThrow('basisA: row 0 is zero');
+  });
+
+  test('NaN row is named', () => {
+    expect(() => principalAngles([1, 0, 0], [Number.NaN, 0, 0], 3)).toThrow('basisB: row 0 is not finite');
+  });
+});

@@ -76,6 +76,9 @@ function orthonormalRows(rows: ArrayLike<number>, d: number, name: string): Floa
   const q = Float64Array.from(rows);
   for (let i = 0; i < count; i++) {
     const original = Math.sqrt(dotRows(q, i, q, i, d));
+    if (!Number.isFinite(original) || original === 0) {
+      throw new Error(`${name}: row ${i} is ${original === 0 ? 'zero' : 'not finite (NaN or infinite values)'}; pass nonzero finite vectors.`);
+    }
     for (let pass = 0; pass < 2; pass++) {
       for (let j = 0; j < i; j++) {
         const coefficient = dotRows(q, i, q, j, d);

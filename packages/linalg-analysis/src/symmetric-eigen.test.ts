@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { RandomStream, readNpy } from '@gahb/core';
+import { closeBackTransformWorker } from './eigen-worker';
 import { singularValues, symmetricEigen } from './symmetric-eigen';
 import { tridiagonalEigenvalues } from './tridiagonal-eigen';
 
@@ -235,6 +236,91 @@ describe('symmetricEigen', () => {
 
   test('rejects a non-finite entry', () => {
     expect(() => symmetricEigen(Float64Array.of(1, 0, 0, NaN), 2)).toThrow('entry (1, 1) is NaN');
+  });
+});
+
+describe('symmetricEigen implementations', () => {
+  afterAll(closeBackTransformWorker);
+
+  // Sizes around multiples of four (rows per kernel call) and of 32 (reflectors per back-transformation block).
+  test.each([1, 2, 3, 4, 5, 6, 7, 33, 35, 66, 150])('wasm and JavaScript agree at size %i', (n) => {
+    const matrix = randomSymmetric(n, 100 + n);
+
+    const wasm = symmetricEigen(matrix, n, { implementation: 'wasm' });
+    const javascript = symmetricEigen(matrix, n, { implementation: 'javascript' });
+    const scale = Math.max(1, maxAbs(javascript.eigenvalues));
+
+    expect(maxAbs(wasm.eigenvalues.map((value, k) => value - javascript.eigenvalues[k])) / scale).toBeLessThan(1e-13);
+    // Eigenvectors of random matrices are well separated here (gaps above 1e-3), so both paths agree to about ε‖A‖/gap.
+    expect(maxAbs(wasm.eigenvectors.map((value, i) => value - javascript.eigenvectors[i]))).toBeLessThan(1e-10);
+  });
+
+  test.each(['wasm', 'javascript'] as const)('%s path residual and orthogonality', (implementation) => {
+    const n = 97;
+    const matrix = randomSymmetric(n, 7);
+
+    const { eigenvalues, eigenvectors } = symmetricEigen(matrix, n, { implementation });
+    const scale = Math.max(1, maxAbs(eigenvalues));
+
+    expect(maxResidual(matrix, n, eigenvalues, eigenvectors) / scale).toBeLessThan(1e-12);
+    expect(maxOrthogonalityError(eigenvectors, n)).toBeLessThan(1e-12);
+  });
+
+  test.each(['wasm', 'javascript'] as const)('%s path repeated and zero eigenvalues', (implementation) => {
+    const spectrum = [...Array<number>(40).fill(0), ...Array<number>(9).fill(2), ...Array.from({ length: 20 }, (_, i) => -1 - i / 10)];
+    const n = spectrum.length;
+    const matrix = matrixWithSpectrum(spectrum, 21);
+    const expected = [...spectrum].sort((a, b) => b - a);
+
+    const { eigenvalues, eigenvectors } = symmetricEigen(matrix, n, { implementation });
+
+    for (let k = 0; k < n; k++) expect(Math.abs(eigenvalues[k] - expected[k])).toBeLessThan(1e-12);
+    expect(maxResidual(matrix, n, eigenvalues, eigenvectors)).toBeLessThan(1e-12);
+    expect(maxOrthogonalityError(eigenvectors, n)).toBeLessThan(1e-12);
+  });
+
+  test('worker thread gives identical eigenvectors', () => {
+    // Rows are independent in the back-transformation, so splitting them between threads changes no bit.
+    const n = 530;
+    const matrix = randomSymmetric(n, 9);
+
+    const twoThreads = symmetricEigen(matrix, n, { implementation: 'wasm', threads: 2 });
+    const oneThread = symmetricEigen(matrix, n, { implementation: 'wasm', threads: 1 });
+
+    expect(Buffer.from(twoThreads.eigenvectors.buffer).equals(Buffer.from(oneThread.eigenvectors.buffer))).toBe(true);
+    expect(Array.from(twoThreads.eigenvalues)).toEqual(Array.from(oneThread.eigenvalues));
+  });
+
+  test('rejects an invalid thread count', () => {
+    expect(() => symmetricEigen(Float64Array.of(1), 1, { threads: 3 as 2 })).toThrow('threads 3 is invalid');
+  });
+
+  test('rejects an unknown implementation', () => {
+    expect(() => symmetricEigen(Float64Array.of(1), 1, { implementation: 'gpu' as 'wasm' })).toThrow("implementation 'gpu' is invalid");
+  });
+
+  test('falls back to JavaScript without WebAssembly SIMD', () => {
+    // A runtime whose validate() rejects the module, as one without the SIMD proposal does.
+    const runtime = globalThis as unknown as { WebAssembly: object };
+    const real = runtime.WebAssembly;
+    const withoutSimd = Object.assign(Object.create(real) as object, { validate: () => false });
+    const matrix = randomSymmetric(20, 4);
+    let fallback: typeof symmetricEigen | undefined;
+    try {
+      runtime.WebAssembly = withoutSimd;
+      jest.isolateModules(() => {
+        fallback = (require('./symmetric-eigen') as typeof import('./symmetric-eigen')).symmetricEigen;
+      });
+    } finally {
+      runtime.WebAssembly = real;
+    }
+
+    const expected = symmetricEigen(matrix, 20, { implementation: 'javascript' });
+    const result = fallback!(matrix, 20);
+
+    expect(Array.from(result.eigenvalues)).toEqual(Array.from(expected.eigenvalues));
+    expect(Array.from(result.eigenvectors)).toEqual(Array.from(expected.eigenvectors));
+    expect(() => fallback!(matrix, 20, { implementation: 'wasm' })).toThrow('does not support WebAssembly SIMD');
   });
 });
 

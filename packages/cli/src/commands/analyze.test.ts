@@ -70,6 +70,40 @@ describe('gahb analyze jacobian', () => {
     for (let k = 0; k < 3; k++) expect(Math.abs(eigenvalues.data[k] - dense.data[k])).toBeLessThan(1e-3 * Math.abs(dense.data[0]));
   });
 
+  test('rejects NaN image values', async () => {
+    const file = path.join(root, 'nan.npy');
+    await writeNpy(file, { dtype: 'float32', shape: [4, 4], data: new Float32Array(16).fill(Number.NaN) });
+    await expect(
+      gahb('analyze', 'jacobian', '--model', modelFile, '--image', file, '--sigma', '0.1', '--out', path.join(root, 'x'), '--backend', 'wasm'),
+    ).rejects.toThrow('contains NaN or infinite values');
+  });
+
+  test('rejects float image on 0..255 scale', async () => {
+    const file = path.join(root, 'scaled.npy');
+    await writeNpy(file, { dtype: 'float32', shape: [4, 4], data: new Float32Array(16).fill(200) });
+    await expect(
+      gahb('analyze', 'jacobian', '--model', modelFile, '--image', file, '--sigma', '0.1', '--out', path.join(root, 'x'), '--backend', 'wasm'),
+    ).rejects.toThrow('which look like 0..255');
+  });
+
+  test('uint8 image is scaled to [0, 1]', async () => {
+    const file = path.join(root, 'uint8.npy');
+    await writeNpy(file, { dtype: 'uint8', shape: [8, 8], data: new Uint8Array(64).fill(255) });
+    const out = path.join(root, 'uint8');
+    await gahb('analyze', 'jacobian', '--model', modelFile, '--image', file, '--sigma', '0.1', '--top-k', '2', '--out', out, '--backend', 'wasm');
+    const images = await readNpy(path.join(out, 'eigenvalues.npy'));
+    expect(images.shape).toEqual([2]);
+    const summary = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8'));
+    // A constant image of 1.0 with noise 0.1 has an input PSNR near 20 dB; read as 255 it would be far below 0 dB.
+    expect(summary.inputPsnr).toBeGreaterThan(15);
+  });
+
+  test('rejects eigenvector step 0 before analysing', async () => {
+    await expect(
+      gahb('analyze', 'jacobian', '--model', modelFile, '--image', imageFile, '--sigma', '0.1', '--eigenvectors', '0:0:5', '--out', path.join(root, 'x'), '--backend', 'wasm'),
+    ).rejects.toThrow('the step of start:step:end must be >= 1');
+  });
+
   test('rejects --top-k with --full', async () => {
     await expect(
       gahb('analyze', 'jacobian', '--model', modelFile, '--image', imageFile, '--sigma', '0.1', '--top-k', '3', '--full', '--out', path.join(root, 'x')),

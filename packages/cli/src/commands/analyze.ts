@@ -12,6 +12,7 @@ import {
   writeJsonAtomic,
   writeNpy,
   type ImageBatch,
+  type Logger,
 } from '@gahb/core';
 import { initBackend, type Denoiser } from '@gahb/backend';
 import { importPytorchNetwork, loadCheckpoint } from '@gahb/models';
@@ -80,13 +81,15 @@ async function runJacobianAnalysis(options: JacobianCommandOptions): Promise<voi
   const backend = await initBackend({ backend: options.backend });
   logger.info({ backend: backend.name }, `backend ${backend.name} (${backend.reason})`);
   const denoiser = await loadDenoiser(options.model, options.architecture);
-  const clean = await loadImage(options.image, index, channels as 1 | 3);
+  const clean = await loadImage(options.image, index, channels as 1 | 3, logger);
   const [, height, width, imageChannels] = clean.shape;
+  // Checked before the analysis, which can take hours, so that a typo in --eigenvectors or --out fails at once.
+  const eigenvectorIndices = parseIndexList(options.eigenvectors ?? '', topK ?? height * width * imageChannels);
+  await createOutputFolder(options.out);
   logger.info({ model: options.model, image: options.image, index, height, width, channels: imageChannels, sigma, seed }, 'analysing the Jacobian');
 
   const analysis = await analyzeDenoiserAt(denoiser, clean, { sigma, seed, topK, full: options.full, chunkSize });
-  await mkdir(options.out, { recursive: true });
-  await writeOutputs(options, analysis);
+  await writeOutputs(options, analysis, eigenvectorIndices);
   logger.info(
     {
       out: options.out,
@@ -98,7 +101,16 @@ async function runJacobianAnalysis(options: JacobianCommandOptions): Promise<voi
   );
 }
 
-async function writeOutputs(options: JacobianCommandOptions, analysis: JacobianAnalysis): Promise<void> {
+/** Creates --out, or rejects it with the path when it is a file. */
+async function createOutputFolder(out: string): Promise<void> {
+  const info = await stat(out).catch(() => null);
+  if (info !== null && !info.isDirectory()) {
+    throw new Error(`--out ${out} is a file, not a folder: give a folder for the analysis outputs.`);
+  }
+  await mkdir(out, { recursive: true });
+}
+
+async function writeOutputs(options: JacobianCommandOptions, analysis: JacobianAnalysis, eigenvectorIndices: number[]): Promise<void> {
   const out = options.out;
   const [height, width, channels] = analysis.shape;
   const d = height * width * channels;
@@ -149,7 +161,7 @@ async function writeOutputs(options: JacobianCommandOptions, analysis: JacobianA
   const plot = spectrumPlot({ eigenvalues: analysis.eigenvalues, cleanCoefficients: analysis.cleanCoefficients, title: `sigma = ${analysis.sigma}` });
   await writePlot(path.join(out, 'spectrum.svg'), plot);
   await writePlot(path.join(out, 'spectrum.png'), plot);
-  const indices = parseIndexList(options.eigenvectors ?? '', count);
+  const indices = eigenvectorIndices.filter((index) => index < count);
   await writeEigenvectorGrid(path.join(out, 'eigenvectors.png'), analysis.eigenvectors, analysis.eigenvalues, indices, analysis.shape);
 }
 
@@ -165,14 +177,18 @@ async function loadDenoiser(model: string, architecture: string): Promise<Denois
 }
 
 /** Loads image `index` as a [1, height, width, channels] batch from a .npy array or an image file. */
-async function loadImage(file: string, index: number, channels: 1 | 3): Promise<ImageBatch> {
+async function loadImage(file: string, index: number, channels: 1 | 3, logger: Logger): Promise<ImageBatch> {
   if (path.extname(file).toLowerCase() !== '.npy') {
     const decoded = await decodeImage(file, { channels });
     return imageBatchFromData(decoded.data, [1, decoded.height, decoded.width, decoded.channels]);
   }
 
   const array = await readNpy(file);
-  const values = Float32Array.from(array.data as ArrayLike<number>);
+  if (array.dtype !== 'uint8' && array.dtype !== 'float32' && array.dtype !== 'float64') {
+    throw new Error(`--image ${file} contains ${array.dtype} values: save the image as uint8 (0..255) or float32/float64 (0..1).`);
+  }
+  const scale = array.dtype === 'uint8' ? 1 / 255 : 1;
+  const values = Float32Array.from(array.data as ArrayLike<number>, (value) => value * scale);
   const shape = array.shape;
   let nhwc: [number, number, number, number];
   let channelsFirst = false;
@@ -197,13 +213,40 @@ async function loadImage(file: string, index: number, channels: 1 | 3): Promise<
       image.data[pixel * imageChannels + c] = channelsFirst ? values[index * d + c * height * width + pixel] : values[index * d + pixel * imageChannels + c];
     }
   }
+  checkImageRange(image.data, `--image ${file} (image ${index})`, logger);
   return image;
+}
+
+/**
+ * Rejects NaN and infinite values, which would otherwise surface deep inside the eigensolver, and values
+ * above 2, which look like the 0..255 scale and would make sigma 255 times too small for the image.
+ * Other values outside [0, 1] (e.g. normalized test inputs) are analysed with a warning.
+ */
+function checkImageRange(values: Float32Array, name: string, logger: Logger): void {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const value of values) {
+    if (!Number.isFinite(value)) {
+      throw new Error(`${name} contains NaN or infinite values: pass an image with finite values in [0, 1].`);
+    }
+    min = Math.min(min, value);
+    max = Math.max(max, value);
+  }
+  if (max > 2) {
+    throw new Error(`${name} has values from ${min} to ${max}, which look like 0..255: divide them by 255 or save the image as uint8.`);
+  }
+  if (min < 0 || max > 1) {
+    logger.warn({ min, max }, `${name} has values outside [0, 1]; sigma is in pixel units of [0, 1] images.`);
+  }
 }
 
 /** Parses "5,17,29" or "start:step:end" (end exclusive) into indices below `count`; empty gives 0…min(20, count)−1. */
 function parseIndexList(text: string, count: number): number[] {
   if (text.trim() === '') return Array.from({ length: Math.min(20, count) }, (_, i) => i);
   const range = /^(\d+):(\d+):(\d+)$/.exec(text.trim());
+  if (range !== null && Number(range[2]) === 0) {
+    throw new Error(`--eigenvectors "${text}" is invalid: the step of start:step:end must be >= 1.`);
+  }
   const indices = range
     ? Array.from({ length: Math.max(0, Math.ceil((Number(range[3]) - Number(range[1])) / Number(range[2]))) }, (_, i) => Number(range[1]) + i * Number(range[2]))
     : text.split(',').map((part) => Number(part.trim()));

@@ -143,6 +143,22 @@ describe('gahb data', () => {
     );
   });
 
+  test('synthetic location rejects repeated option', () => {
+    expect(() => parseSyntheticLocation('c-alpha?alpha=2&alpha=3')).toThrow('option alpha is given twice');
+  });
+
+  test('synthetic location keeps __proto__ as an option', () => {
+    expect(Object.keys(parseSyntheticLocation('disks?__proto__=1').options)).toEqual(['__proto__']);
+  });
+
+  test('prepare into missing folder is rejected first', async () => {
+    const out = path.join(dir, 'missing', 'set.npy');
+    // The source does not exist either: the output check comes first, before any work.
+    await expect(gahb('data', 'prepare', '--source', `folder:${path.join(dir, 'none')}`, '--out', out)).rejects.toThrow(
+      `--out ${out} is invalid: the folder ${path.join(dir, 'missing')} does not exist`,
+    );
+  });
+
   test('split larger than half the set is rejected', async () => {
     const photos = path.join(dir, 'photos');
     await mkdir(photos);

@@ -19,6 +19,7 @@ import {
   type PreparedDataset,
 } from '@gahb/datasets';
 import { registerCommand } from '../command-registry';
+import { checkOutputFile } from './output-paths';
 import '../register-synthetic-source';
 
 interface PrepareCommandOptions {
@@ -136,9 +137,12 @@ async function prepareAction(options: PrepareCommandOptions): Promise<void> {
   checkChoice('--partition', options.partition, ['train', 'valid', 'test', 'all']);
   checkChoice('--layout', options.layout, ['nhwc', 'nchw']);
   checkChoice('--storage', options.storage, ['uint8', 'float32']);
+  await checkOutputFile('--out', options.out);
 
+  // npy: arrays keep their own size unless --size is given; every other source defaults to 80 pixels.
+  const isNpy = options.source.startsWith('npy:');
   const prepareOptions: PrepareDatasetOptions = {
-    size: options.size,
+    size: options.size ?? (isNpy ? undefined : 80),
     channels: options.channels as 1 | 3 | undefined,
     count: options.count,
     crop: options.crop === undefined ? undefined : parseCrop(options.crop),
@@ -183,6 +187,10 @@ async function splitAction(options: SplitCommandOptions): Promise<void> {
   }
   const dataPath = path.resolve(options.data);
   checkDistinctOutputs(dataPath, options.out, options.testOut);
+  await checkOutputFile('--out', options.out);
+  if (options.testOut !== undefined) {
+    await checkOutputFile('--test-out', options.testOut);
+  }
   const dataset = await prepareDataset(`npy:${dataPath}`, { storage: 'float32' });
   const { s1, s2 } = splitSubsets(dataset, options.n, {
     testCount: options.testCount,

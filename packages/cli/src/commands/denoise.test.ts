@@ -59,6 +59,16 @@ describe('gahb denoise', () => {
     expect(denoised.shape).toEqual([3, 8, 8, 1]);
   });
 
+  test('missing output folder is rejected first', async () => {
+    const input = path.join(dir, 'clean.npy');
+    await writeNpy(input, { dtype: 'float32', shape: [1, 8, 8, 1], data: new Float32Array(64) });
+    const output = path.join(dir, 'missing', 'denoised.npy');
+    // The checkpoint does not exist either: the output check comes first, before any work.
+    await expect(gahb('denoise', '--model', path.join(dir, 'none'), '--input', input, '--sigma', '0.1', '--output', output)).rejects.toThrow(
+      'does not exist; create it first',
+    );
+  });
+
   test('missing checkpoint is an error', async () => {
     const input = path.join(dir, 'clean.npy');
     await writeNpy(input, { dtype: 'float32', shape: [1, 8, 8, 1], data: new Float32Array(64) });

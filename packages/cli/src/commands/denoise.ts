@@ -9,6 +9,7 @@ import { RandomStream, createImageBatch, imageBatchFromData, writeNpy } from '@g
 import { prepareDataset } from '@gahb/datasets';
 import { loadCheckpoint, meanPsnr } from '@gahb/models';
 import { registerCommand } from '../command-registry';
+import { checkOutputFile } from './output-paths';
 import { dataSpec } from './train';
 
 interface DenoiseCommandOptions {
@@ -52,6 +53,9 @@ registerCommand({
       }, 64)
       .option('--backend <name>', 'TensorFlow.js backend: auto, wasm, cpu, tensorflow, tensorflow-gpu', 'auto')
       .action(async (options: DenoiseCommandOptions) => {
+        if (options.output !== undefined) {
+          await checkOutputFile('--output', options.output);
+        }
         await initBackend({ backend: options.backend });
         const { network, denoiser } = await loadCheckpoint(options.model);
         const images = (await prepareDataset(dataSpec(options.input), { storage: 'float32' })).images;

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -59,6 +59,21 @@ describe('gahb import-pytorch', () => {
     await gahb('import-pytorch', path.join(fixtures, 'bfcnn-k8-l7-12px', 'model.pt'), '--arch', 'bf-cnn', '--config', 'firstLayerLinear=true', '--out', out, '--backend', 'wasm');
     const manifest = JSON.parse(await readFile(path.join(out, 'model.json'), 'utf8'));
     expect(manifest.config).toMatchObject({ layers: 7, channels: 8, firstLayerLinear: true });
+  });
+
+  test('existing checkpoint folder is rejected', async () => {
+    const out = path.join(dir, 'trained');
+    await mkdir(out);
+    await writeFile(path.join(out, 'model.json'), '{"architecture":"bf-cnn"}');
+    await expect(
+      gahb('import-pytorch', path.join(fixtures, 'bfcnn-k8-l7-12px', 'model.pt'), '--arch', 'bf-cnn', '--out', out, '--backend', 'wasm'),
+    ).rejects.toThrow('already contains a checkpoint (model.json)');
+    expect(await readFile(path.join(out, 'model.json'), 'utf8')).toBe('{"architecture":"bf-cnn"}');
+  });
+
+  test('missing file is rejected', async () => {
+    const file = path.join(dir, 'missing.pt');
+    await expect(gahb('import-pytorch', file, '--arch', 'bf-cnn', '--out', path.join(dir, 'x'))).rejects.toThrow(`PyTorch file ${file} was not found`);
   });
 
   test('wrong architecture is rejected', async () => {

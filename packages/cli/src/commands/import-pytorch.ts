@@ -2,6 +2,7 @@
  * `gahb import-pytorch` converts a network saved by the study's PyTorch code (`torch.save` of a state dict,
  * keys optionally prefixed `module.`) into a gahb checkpoint, without executing pickle code.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { initBackend } from '@gahb/backend';
@@ -37,6 +38,13 @@ registerCommand({
       .requiredOption('--out <dir>', 'checkpoint directory to write')
       .option('--backend <name>', 'TensorFlow.js backend: auto, wasm, cpu, tensorflow, tensorflow-gpu', 'auto')
       .action(async (file: string, options: ImportCommandOptions) => {
+        if (!existsSync(file)) {
+          throw new Error(`PyTorch file ${file} was not found: check the path.`);
+        }
+        // A trained run's checkpoint would be replaced, and its metrics.jsonl would then describe another network.
+        if (existsSync(path.join(options.out, 'model.json'))) {
+          throw new Error(`--out ${options.out} already contains a checkpoint (model.json): choose a new folder for the imported network.`);
+        }
         await initBackend({ backend: options.backend });
         const network = await importPytorchNetwork(file, options.arch, parseConfigPairs(options.config));
         await saveCheckpoint(options.out, network, { source: { pytorchFile: path.resolve(file) } });

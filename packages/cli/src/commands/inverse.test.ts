@@ -65,7 +65,7 @@ describe('gahb inverse', () => {
     const input = path.join(dir, 'empty.npy');
     await writeNpy(input, { dtype: 'float32', shape: [0, 8, 8], data: new Float32Array(0) });
     await expect(gahb('inverse', '--model', dir, '--task', 'inpaint', '--input', input, '--out', path.join(dir, 'y.npy'))).rejects.toThrow(
-      `--input "${input}" contains no images (shape [0, 8, 8, 1])`,
+      `"${input}" has shape [0, 8, 8], which contains no pixels`,
     );
   });
 

@@ -1,7 +1,8 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createProgram } from '../main';
+import { getPreset } from '../reproduce/presets';
 import { reproduce } from '../reproduce/reproduce';
 
 describe('gahb report', () => {
@@ -27,6 +28,23 @@ describe('gahb report', () => {
       expect(html).toContain(`id="step-${manifest.name}"`);
     }
   }, 120_000);
+
+  test('config.json without a preset is rejected', async () => {
+    const run = path.join(root, 'null-config');
+    await mkdir(run);
+    await writeFile(path.join(run, 'config.json'), 'null');
+    await expect(createProgram().parseAsync(['node', 'gahb', 'report', '--run', run])).rejects.toThrow('is not a gahb run configuration');
+  });
+
+  test('step manifest without fields is rejected', async () => {
+    const run = path.join(root, 'bad-step');
+    await mkdir(path.join(run, 'steps'), { recursive: true });
+    await writeFile(path.join(run, 'config.json'), JSON.stringify({ preset: getPreset('smoke'), options: {} }));
+    await writeFile(path.join(run, 'steps', 'sampling.json'), '{"name":"sampling"}');
+    await expect(createProgram().parseAsync(['node', 'gahb', 'report', '--run', run])).rejects.toThrow(
+      `${path.join(run, 'steps', 'sampling.json')} is not a step manifest`,
+    );
+  });
 
   test('directory without config.json is rejected', async () => {
     await expect(createProgram().parseAsync(['node', 'gahb', 'report', '--run', root])).rejects.toThrow(

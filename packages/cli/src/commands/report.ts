@@ -2,7 +2,6 @@ import { registerCommand } from '../command-registry';
 import { writeReport } from '../report/html-report';
 import { reproduceSteps } from '../reproduce/reproduce';
 import { RunDirectory } from '../reproduce/run-directory';
-import type { RunConfig } from '../reproduce/context';
 
 registerCommand({
   name: 'report',
@@ -13,7 +12,7 @@ registerCommand({
       if (!run.exists('config.json')) {
         throw new Error(`${run.root} has no config.json: pass the --out directory of a gahb reproduce run.`);
       }
-      const config = await run.readJson<RunConfig>('config.json');
+      const config = await run.readRunConfig();
       const stepOrder = config === undefined ? [] : reproduceSteps(config.preset).map((step) => step.name);
       const reportPath = await writeReport(run, stepOrder);
       console.log(`Report: ${reportPath}`);

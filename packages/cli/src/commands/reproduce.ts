@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { registerCommand } from '../command-registry';
 import { reproduce } from '../reproduce/reproduce';
@@ -24,6 +26,10 @@ registerCommand({
       .option('--jobs <count>', 'training jobs run at the same time, each in its own process when > 1 (default 1)', parsePositiveInteger)
       .option('--backend <name>', "TensorFlow.js backend: 'auto' (default), 'wasm', 'cpu', 'tensorflow' or 'tensorflow-gpu'")
       .action(async (options: { preset?: string; data?: string; out: string; resume: boolean; jobs?: number; backend?: string }) => {
+        // Without this check a mistyped --out would start a new run of the default preset.
+        if (options.resume && !existsSync(path.join(options.out, 'config.json'))) {
+          throw new Error(`--resume: ${options.out} contains no run (config.json not found): check --out, or leave out --resume to start a new run.`);
+        }
         const result = await reproduce(options);
         const incomplete = result.summary.manifests.filter((manifest) => manifest.status !== 'completed');
         console.log(`Report: ${result.reportPath}`);

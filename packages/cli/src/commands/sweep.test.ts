@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -114,5 +115,18 @@ describe('gahb sweep options', () => {
     await expect(gahb('sweep', '--preset', 'smoke', '--emit', 'pbs', '--out', path.join(os.tmpdir(), 'unused'))).rejects.toThrow(
       "--emit pbs is invalid: the only format is 'slurm'.",
     );
+  });
+});
+
+describe('gahb sweep --task', () => {
+  test('run directory without config.json is rejected', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'gahb-sweep-task-'));
+    const missing = path.join(root, 'run');
+    try {
+      await expect(gahb('sweep', '--task', '0', '--run', missing)).rejects.toThrow(`${missing} has no config.json`);
+      expect(existsSync(missing)).toBe(false);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { registerCommand } from '../command-registry';
@@ -5,7 +7,7 @@ import type { ReproduceContext } from '../reproduce/context';
 import { runPipeline } from '../reproduce/pipeline';
 import { presets } from '../reproduce/presets';
 import { openRun } from '../reproduce/reproduce';
-import { slurmArrayScript, shellQuote } from '../reproduce/slurm';
+import { checkSlurmOptions, slurmArrayScript, shellQuote } from '../reproduce/slurm';
 import { createDataSteps } from '../reproduce/steps/data';
 import { writeSweepManifest } from '../reproduce/steps/training';
 import { gahbBinPath, runTrainingJob, sweepManifestPath, type SweepManifest } from '../reproduce/training-jobs';
@@ -43,6 +45,7 @@ async function emitSlurm(options: SweepCommandOptions): Promise<void> {
   if (options.out === undefined) {
     throw new Error('--emit slurm needs --out DIR, the run directory that the cluster nodes share.');
   }
+  checkSlurmOptions(options);
   const context: ReproduceContext = await openRun({ preset: options.preset, data: options.data, out: options.out, resume: true, backend: options.backend });
 
   // The array tasks read the prepared data, so it is written here, once, before the script.
@@ -53,8 +56,10 @@ async function emitSlurm(options: SweepCommandOptions): Promise<void> {
   }
 
   const manifest = await writeSweepManifest(context);
+  // Slurm opens the --output and --error files before the script runs, so their folder must exist already.
+  await mkdir(context.run.resolve('sweep', 'logs'), { recursive: true });
   const script = slurmArrayScript({
-    runDirectory: context.run.root,
+    runDirectory: context.run.resolve(),
     taskCount: manifest.tasks.length,
     gahbCommand: `node ${shellQuote(gahbBinPath())}`,
     backend: context.options.backend,
@@ -84,6 +89,11 @@ async function runTask(options: SweepCommandOptions): Promise<void> {
   const runDirectory = options.run ?? options.out;
   if (runDirectory === undefined) {
     throw new Error('--task needs --run DIR, the run directory whose sweep/manifest.json lists the jobs.');
+  }
+
+  // openRun would start a new run of the default preset in a folder without config.json.
+  if (!existsSync(path.join(runDirectory, 'config.json'))) {
+    throw new Error(`${runDirectory} has no config.json: pass the --out directory of gahb sweep --emit slurm or gahb reproduce.`);
   }
   const context = await openRun({ out: runDirectory, resume: true, backend: options.backend });
   const manifestPath = options.manifest ?? context.run.resolve(sweepManifestPath);

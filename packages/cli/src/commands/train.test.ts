@@ -1,8 +1,10 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { writeNpy } from '@gahb/core';
+import type { EpochMetrics } from '@gahb/models';
 import { createProgram } from '../main';
+import { parseConfigPairs, stopIfDiverged } from './train';
 
 let dir: string;
 let output: string[];
@@ -69,6 +71,45 @@ describe('gahb train', () => {
     await gahb(...args, '--resume');
     const manifest = JSON.parse(await readFile(path.join(out, 'model.json'), 'utf8'));
     expect(manifest.training).toMatchObject({ epoch: 3, step: 6 });
+  });
+
+  test('resume on another side is rejected', async () => {
+    const data = path.join(dir, 'ramps.npy');
+    await writeRamps(data);
+    const out = path.join(dir, 'run');
+    await mkdir(out);
+    // A checkpoint record of S2 of the same set; the S1 run below has the same image shapes.
+    const recorded = { source: `npy:${data}`, side: 2, n: 4, indices: [6, 7, 8, 9] };
+    await writeFile(path.join(out, 'model.json'), JSON.stringify({ data: recorded }));
+    const args = trainArgs(data, out);
+    args[args.indexOf('--side') + 1] = '1';
+    await expect(gahb(...args, '--resume')).rejects.toThrow('it was trained on another subset (side S2 → S1)');
+  });
+
+  test('output path that is a file is rejected', async () => {
+    const data = path.join(dir, 'ramps.npy');
+    await writeRamps(data);
+    await expect(gahb(...trainArgs(data, data))).rejects.toThrow('is a file, not a folder');
+  });
+
+  test('weights without model.json are rejected', async () => {
+    const data = path.join(dir, 'ramps.npy');
+    await writeRamps(data);
+    const out = path.join(dir, 'run');
+    await mkdir(out);
+    await writeFile(path.join(out, 'weights.safetensors'), 'earlier weights');
+    await expect(gahb(...trainArgs(data, out), '--resume')).rejects.toThrow('contains weights.safetensors but no model.json');
+    expect(await readFile(path.join(out, 'weights.safetensors'), 'utf8')).toBe('earlier weights');
+  });
+
+  test('repeated config option is rejected', () => {
+    expect(() => parseConfigPairs(['blocks=2', 'blocks=3'])).toThrow('--config blocks is given twice (blocks=2 and blocks=3)');
+  });
+
+  test('stopIfDiverged rejects NaN loss', () => {
+    const metrics = { epoch: 3, step: 6, learningRate: 1e6, trainLoss: Number.NaN, testLoss: 1 } as EpochMetrics;
+    expect(() => stopIfDiverged(metrics)).toThrow('Training diverged: in epoch 3 the training loss is NaN');
+    expect(() => stopIfDiverged({ ...metrics, trainLoss: 1 })).not.toThrow();
   });
 
   test('invalid side is rejected', async () => {

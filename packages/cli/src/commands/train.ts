@@ -3,10 +3,13 @@
  * epoch it writes a checkpoint (model.json, weights.safetensors) and a metrics.jsonl line to --out, and
  * --resume continues an interrupted run exactly.
  */
+import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { initBackend } from '@gahb/backend';
 import { prepareDataset, selectImages, splitSubsets } from '@gahb/datasets';
-import { architectureRegistry, trainDenoiser } from '@gahb/models';
+import { architectureRegistry, trainDenoiser, type EpochMetrics } from '@gahb/models';
 import { registerCommand } from '../command-registry';
 import '../register-synthetic-source';
 
@@ -66,18 +69,108 @@ function collectKeyValue(value: string, previous: string[]): string[] {
 
 /** Turns ["blocks=2", "channels=32"] into { blocks: "2", channels: "32" } (the architecture's schema parses the values). */
 export function parseConfigPairs(pairs: readonly string[]): Record<string, string> {
-  const config: Record<string, string> = {};
+  // Object.fromEntries defines each key as an own property, so even __proto__ reaches the schema's unknown-option check.
+  const config = new Map<string, string>();
   for (const pair of pairs) {
     const separator = pair.indexOf('=');
-    config[pair.slice(0, separator)] = pair.slice(separator + 1);
+    const key = pair.slice(0, separator);
+    if (config.has(key)) {
+      throw new Error(`--config ${key} is given twice (${key}=${config.get(key)} and ${pair}): give each option once.`);
+    }
+    config.set(key, pair.slice(separator + 1));
   }
-  return config;
+  return Object.fromEntries(config);
 }
 
 /** Returns the data spec for --data: a path ending in .npy without a scheme becomes npy:PATH; specs pass unchanged. */
 export function dataSpec(data: string): string {
   const hasScheme = /^[a-z][\w-]+:/i.test(data);
   return !hasScheme && /\.npy$/i.test(data) ? `npy:${data}` : data;
+}
+
+/**
+ * Rejects an --out path that is a file, or a folder with run files but no model.json, before any data is
+ * prepared. Without model.json training starts from scratch, which would replace the weights of the
+ * earlier run and append a second epoch 1 to its metrics.jsonl.
+ */
+async function checkOutputFolder(out: string): Promise<void> {
+  const info = await stat(out).catch(() => null);
+  if (info === null) {
+    return;
+  }
+  if (!info.isDirectory()) {
+    throw new Error(`--out ${out} is a file, not a folder: give the folder for the checkpoint and metrics.jsonl.`);
+  }
+  if (existsSync(path.join(out, 'model.json'))) {
+    return;
+  }
+  for (const file of ['weights.safetensors', 'metrics.jsonl']) {
+    if (existsSync(path.join(out, file))) {
+      throw new Error(
+        `--out ${out} contains ${file} but no model.json, so its run cannot be resumed: restore model.json, ` +
+          `or move ${file} away or choose another --out to start a new run.`,
+      );
+    }
+  }
+}
+
+/** The data subset that a checkpoint's model.json records for its run. */
+interface RecordedSubset {
+  source?: unknown;
+  side?: unknown;
+  indices?: unknown;
+}
+
+/**
+ * Rejects --resume when the checkpoint in `out` was trained on another data source, side or set of images.
+ * The checkpoint's own check compares only image shapes, and S1 and S2 of one set have the same shape.
+ */
+export async function checkResumedSubset(out: string, subset: { source: string; side: number; indices: Int32Array }): Promise<void> {
+  let text: string;
+  try {
+    text = await readFile(path.join(out, 'model.json'), 'utf8');
+  } catch {
+    return;
+  }
+  let recorded: RecordedSubset | undefined;
+  try {
+    recorded = (JSON.parse(text) as { data?: RecordedSubset }).data;
+  } catch {
+    // The checkpoint loader reports a corrupt model.json with its own message.
+    return;
+  }
+  if (recorded === undefined) {
+    return;
+  }
+  const differences: string[] = [];
+  if (recorded.source !== undefined && recorded.source !== subset.source) {
+    differences.push(`data source ${JSON.stringify(recorded.source)} → ${JSON.stringify(subset.source)}`);
+  }
+  if (recorded.side !== undefined && recorded.side !== subset.side) {
+    differences.push(`side S${String(recorded.side)} → S${subset.side}`);
+  }
+  if (differences.length === 0 && Array.isArray(recorded.indices) && JSON.stringify(recorded.indices) !== JSON.stringify(Array.from(subset.indices))) {
+    differences.push('training image indices');
+  }
+  if (differences.length > 0) {
+    throw new Error(
+      `Cannot resume ${out}: it was trained on another subset (${differences.join('; ')}). Use the run's --data and --side, or a new --out folder.`,
+    );
+  }
+}
+
+/**
+ * Stops training at the first epoch whose training or test loss is NaN or infinite. Later epochs could not recover,
+ * and the command would otherwise report success for a network whose output is NaN.
+ */
+export function stopIfDiverged(metrics: EpochMetrics): void {
+  if (!Number.isFinite(metrics.trainLoss) || !Number.isFinite(metrics.testLoss)) {
+    throw new Error(
+      `Training diverged: in epoch ${metrics.epoch} the training loss is ${metrics.trainLoss} and the test loss ${metrics.testLoss} ` +
+        `(learning rate ${metrics.learningRate}). ` +
+        'The checkpoint of this epoch is unusable: train again in a new --out with a lower --lr.',
+    );
+  }
 }
 
 registerCommand({
@@ -112,6 +205,7 @@ registerCommand({
         if (options.noise !== 'quadratic' && options.noise !== 'uniform') {
           throw new Error(`--noise ${options.noise} is invalid: use quadratic or uniform.`);
         }
+        await checkOutputFolder(options.out);
         const backend = await initBackend({ backend: options.backend });
         console.log(`backend:  ${backend.name} (${backend.reason})`);
 
@@ -122,6 +216,9 @@ registerCommand({
         const split = options.side === '1' ? s1 : s2;
         const train = selectImages(dataset.images, split.indices);
         const test = selectImages(dataset.images, split.testIndices);
+        if (options.resume === true) {
+          await checkResumedSubset(options.out, { source: dataset.source, side: split.side, indices: split.indices });
+        }
         console.log(`data:     ${dataset.source}, S${split.side}: ${train.shape[0]} training and ${test.shape[0]} test (${split.testSource}) images of ${train.shape[1]}x${train.shape[2]}x${train.shape[3]}`);
 
         const result = await trainDenoiser({
@@ -148,6 +245,7 @@ registerCommand({
           resume: options.resume === true,
           evalImages: options.evalImages,
           maxSteps: options.maxSteps,
+          onEpoch: stopIfDiverged,
         });
 
         const last = result.metrics[result.metrics.length - 1];

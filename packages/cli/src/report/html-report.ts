@@ -86,7 +86,7 @@ function rank(order: readonly string[], name: string): number {
 
 /** Rebuilds `report/index.html` of `run` from its `config.json` and step manifests; returns the page's path. */
 export async function writeReport(run: RunDirectory, stepOrder: readonly string[] = []): Promise<string> {
-  const config = await run.readJson<RunConfig>('config.json');
+  const config = await run.readRunConfig();
   const manifests = await run.readAllStepManifests();
   const relativePath = path.join('report', 'index.html');
   await run.writeFile(relativePath, buildReportHtml(config, manifests, stepOrder));

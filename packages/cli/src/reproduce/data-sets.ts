@@ -96,12 +96,21 @@ export interface LoadedDataSet {
 }
 
 export async function loadDataSet(run: RunDirectory, plan: DataSetPlan, core: Pick<CoreApi, 'readNpy'>): Promise<LoadedDataSet> {
-  const pool = npyToImageBatch(await core.readNpy(run.resolve('data', plan.key, 'images.npy')), `data/${plan.key}/images.npy`);
-  const test = npyToImageBatch(await core.readNpy(run.resolve('data', plan.key, 'test.npy')), `data/${plan.key}/test.npy`);
+  // A deleted file makes the data step run again on --resume, so that is the fix for an unreadable one.
+  const read = async (file: string) => {
+    try {
+      return await core.readNpy(run.resolve('data', plan.key, file));
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Error(`${reason} Delete the folder data/${plan.key} and rerun with --resume to prepare it again.`, { cause: error });
+    }
+  };
+  const pool = npyToImageBatch(await read('images.npy'), `data/${plan.key}/images.npy`);
+  const test = npyToImageBatch(await read('test.npy'), `data/${plan.key}/test.npy`);
   if (plan.kind !== 'photos') {
     return { plan, pool, test };
   }
-  const groups = (await core.readNpy(run.resolve('data', plan.key, 'groups.npy'))).data as Int32Array;
+  const groups = (await read('groups.npy')).data as Int32Array;
   return { plan, pool, test, groups: groups.length === 0 ? undefined : groups };
 }
 

@@ -4,6 +4,10 @@
  * (PSNR curves and gaps, with the ideal memorizer), sampling (S1/S2 pairs, similarities, model variance),
  * trajectories, jacobian, c-alpha and disks. The HTML report is rebuilt at the end.
  */
+import { stat } from 'node:fs/promises';
+import { backendRegistry } from '@gahb/backend';
+import { dataSourceRegistry, parseDataSpec } from '@gahb/datasets';
+import '../register-synthetic-source';
 import type { ReproduceContext, ReproduceOptions, RunConfig } from './context';
 import { createLoggerIfAvailable, runPipeline, type PipelineStep, type PipelineSummary } from './pipeline';
 import { getPreset, type Preset } from './presets';
@@ -50,12 +54,33 @@ export interface ReproduceResult {
 }
 
 /**
+ * Rejects a run request whose --out is a file, or whose --data scheme or --backend name is unknown, before
+ * the run directory is created, so that a typo fails at once instead of after the steps that do not need it.
+ */
+async function checkRunRequest(request: ReproduceRequest): Promise<void> {
+  const info = await stat(request.out).catch(() => null);
+  if (info !== null && !info.isDirectory()) {
+    throw new Error(`--out ${request.out} is a file, not a folder: give the run directory.`);
+  }
+  if (request.data !== undefined) {
+    const { scheme } = parseDataSpec(request.data);
+    if (!dataSourceRegistry.has(scheme)) {
+      throw new Error(`--data ${request.data} is invalid: unknown data source "${scheme}"; use one of ${dataSourceRegistry.names().join(', ')}.`);
+    }
+  }
+  if (request.backend !== undefined && request.backend !== 'auto' && !backendRegistry.has(request.backend)) {
+    throw new Error(`--backend ${request.backend} is invalid: use auto, ${backendRegistry.names().join(', ')}.`);
+  }
+}
+
+/**
  * Opens (resume) or creates the run directory `request.out` and returns the step context. A new run
  * writes `config.json`; a resumed run reads it, and a preset that differs from the stored one is an error.
  */
 export async function openRun(request: ReproduceRequest): Promise<ReproduceContext> {
+  await checkRunRequest(request);
   const run = new RunDirectory(request.out);
-  const stored = await run.readJson<RunConfig>('config.json');
+  const stored = await run.readRunConfig();
   if (stored !== undefined && !request.resume) {
     throw new Error(`${run.root} already contains a run (config.json exists): pass --resume to continue it, or choose another --out.`);
   }

@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
+import type { RunConfig } from './context';
 import { requireExport, type CoreApi, type NpyArray } from './package-api';
 
 /** A figure of a step: a file under the run directory and the caption the report prints under it. */
@@ -99,7 +100,44 @@ export class RunDirectory {
   }
 
   async readStepManifest(name: string): Promise<StepManifest | undefined> {
-    return this.readJson<StepManifest>(this.stepManifestPath(name));
+    return this.readCheckedStepManifest(this.stepManifestPath(name));
+  }
+
+  /** Reads the manifest at `relativePath`; one without a name, a known status or a start time is an error. */
+  private async readCheckedStepManifest(relativePath: string): Promise<StepManifest | undefined> {
+    const manifest = await this.readJson<Partial<StepManifest> | null>(relativePath);
+    if (manifest === undefined) {
+      return undefined;
+    }
+    const statuses: unknown[] = ['completed', 'failed', 'unavailable', 'blocked'];
+    if (
+      manifest === null ||
+      typeof manifest !== 'object' ||
+      typeof manifest.name !== 'string' ||
+      !statuses.includes(manifest.status) ||
+      typeof manifest.startedAt !== 'string'
+    ) {
+      throw new Error(`${this.resolve(relativePath)} is not a step manifest (name, status, startedAt): delete it and rerun with --resume to rewrite it.`);
+    }
+    return { outputs: [], metrics: {}, figures: [], summary: '', finishedAt: manifest.startedAt, seconds: 0, title: manifest.name, ...manifest } as StepManifest;
+  }
+
+  /** Returns config.json, or undefined when it does not exist; a file without a preset and options is an error. */
+  async readRunConfig(): Promise<RunConfig | undefined> {
+    const config = await this.readJson<Partial<RunConfig> | null>('config.json');
+    if (config === undefined) {
+      return undefined;
+    }
+    if (
+      config === null ||
+      typeof config !== 'object' ||
+      typeof config.preset?.name !== 'string' ||
+      typeof config.options !== 'object' ||
+      config.options === null
+    ) {
+      throw new Error(`${this.resolve('config.json')} is not a gahb run configuration (preset, options): restore it, or start a new run in another --out.`);
+    }
+    return config as RunConfig;
   }
 
   async writeStepManifest(manifest: StepManifest): Promise<void> {
@@ -114,7 +152,7 @@ export class RunDirectory {
     }
     const manifests: StepManifest[] = [];
     for (const file of (await readdir(folder)).sort()) {
-      const manifest = file.endsWith('.json') ? await this.readJson<StepManifest>(path.join('steps', file)) : undefined;
+      const manifest = file.endsWith('.json') ? await this.readCheckedStepManifest(path.join('steps', file)) : undefined;
       if (manifest !== undefined) {
         manifests.push(manifest);
       }

@@ -33,6 +33,22 @@ describe('slurmArrayScript', () => {
     expect(script).toContain(`sweep --task "$SLURM_ARRAY_TASK_ID" --run '/shared/my runs/paper' --backend auto\n`);
   });
 
+  test('invalid time, partition and memory are rejected', () => {
+    expect(() => slurmArrayScript({ ...options, time: 'abc' })).toThrow('--time abc is invalid');
+    expect(() => slurmArrayScript({ ...options, partition: 'a;b' })).toThrow('--partition a;b is invalid');
+    expect(() => slurmArrayScript({ ...options, memory: 'lots' })).toThrow('--memory lots is invalid');
+  });
+
+  test('Slurm time formats are accepted', () => {
+    for (const time of ['90', '90:30', '48:00:00', '2-00', '2-12:30', '2-12:30:00', 'UNLIMITED']) {
+      expect(() => slurmArrayScript({ ...options, time })).not.toThrow();
+    }
+  });
+
+  test('relative run directory is rejected', () => {
+    expect(() => slurmArrayScript({ ...options, runDirectory: 'runs/paper' })).toThrow('is relative; pass an absolute path');
+  });
+
   test('zero tasks are rejected', () => {
     expect(() => slurmArrayScript({ ...options, taskCount: 0 })).toThrow('A Slurm array needs at least one task, got 0');
   });

@@ -4,7 +4,7 @@
  * array, or one after another in-process. Each job resumes from its checkpoint and writes
  * `checkpoints/ID/job.json` last, so a finished job is never trained again.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { initBackend } from '@gahb/backend';
 import type { ReproduceContext } from './context';
@@ -175,12 +175,13 @@ export async function runTrainingJobs(context: ReproduceContext, jobs: TrainingJ
     return;
   }
 
+  const children = new TrainingChildren();
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < pending.length) {
       const { job, task } = pending[next];
       next += 1;
-      const exitCode = await runChildTask(run, task, context.options.backend);
+      const exitCode = await runChildTask(children, run, task, context.options.backend);
       if (exitCode !== 0) {
         failures.push(`${job.id} (exit code ${exitCode})`);
       }
@@ -194,11 +195,66 @@ export async function runTrainingJobs(context: ReproduceContext, jobs: TrainingJ
   }
 }
 
-function runChildTask(run: RunDirectory, task: number, backend: string): Promise<number> {
-  const args = [gahbBinPath(), 'sweep', '--task', String(task), '--run', run.root, '--backend', backend];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
-    child.on('error', reject);
-    child.on('exit', (code, signal) => resolve(code ?? (signal === null ? 1 : 128)));
-  });
+/**
+ * Running child processes of training jobs. While any runs, a SIGINT or SIGTERM sent to this process alone
+ * (kill PID, a scheduler, not Ctrl-C, which signals the whole process group) is passed on to them before
+ * this process exits. Otherwise the orphans would go on writing checkpoints that a resumed run trains
+ * again at the same time.
+ * NOTE: SIGKILL cannot be passed on, so after `kill -9` of this process its children run to the end.
+ */
+export class TrainingChildren {
+  private readonly children = new Set<ChildProcess>();
+  private readonly onSignal = (signal: NodeJS.Signals): void => this.forward(signal);
+
+  /** @param exit Ends this process after a signal was passed on; the default raises the signal again. */
+  constructor(private readonly exit: (signal: NodeJS.Signals) => void = (signal) => process.kill(process.pid, signal)) {}
+
+  /** Spawns `node ARGS` and resolves with its exit code (128 when a signal ended it). */
+  run(args: string[]): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+      this.add(child);
+      child.on('error', (error) => {
+        this.remove(child);
+        reject(error);
+      });
+      child.on('exit', (code, signal) => {
+        this.remove(child);
+        resolve(code ?? (signal === null ? 1 : 128));
+      });
+    });
+  }
+
+  /** Sends `signal` to every running child, stops listening and ends this process with `exit`. */
+  forward(signal: NodeJS.Signals): void {
+    for (const child of this.children) {
+      child.kill(signal);
+    }
+    this.detach();
+    this.exit(signal);
+  }
+
+  private add(child: ChildProcess): void {
+    if (this.children.size === 0) {
+      process.on('SIGINT', this.onSignal);
+      process.on('SIGTERM', this.onSignal);
+    }
+    this.children.add(child);
+  }
+
+  private remove(child: ChildProcess): void {
+    this.children.delete(child);
+    if (this.children.size === 0) {
+      this.detach();
+    }
+  }
+
+  private detach(): void {
+    process.off('SIGINT', this.onSignal);
+    process.off('SIGTERM', this.onSignal);
+  }
+}
+
+function runChildTask(children: TrainingChildren, run: RunDirectory, task: number, backend: string): Promise<number> {
+  return children.run([gahbBinPath(), 'sweep', '--task', String(task), '--run', run.root, '--backend', backend]);
 }

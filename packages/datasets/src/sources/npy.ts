@@ -44,7 +44,7 @@ export function npyToImages(array: NpyArray, file: string, layout: 'nhwc' | 'nch
   }
 
   if (n === 0 || height === 0 || width === 0) {
-    throw new Error(`"${file}" has shape [${shape.join(', ')}], which holds no pixels: save at least one image of at least 1x1 pixels.`);
+    throw new Error(`"${file}" has shape [${shape.join(', ')}], which contains no pixels: save at least one image of at least 1x1 pixels.`);
   }
 
   const pixelCount = height * width;

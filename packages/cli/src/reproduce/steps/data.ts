@@ -83,7 +83,18 @@ async function preparePhotos(stepName: string, context: ReproduceContext, plan: 
   }
   const dataset = await prepareDataset(context.options.data, options);
   const largestN = plan.poolCount / 2;
-  const split = splitSubsets(dataset, largestN, { testCount: plan.testCount });
+  let split: ReturnType<SplitSubsets>;
+  try {
+    split = splitSubsets(dataset, largestN, { testCount: plan.testCount });
+  } catch (error) {
+    // splitSubsets suggests a smaller N, which a preset fixes; the data set is what the user can change.
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `--data ${context.options.data} (${dataset.images.shape[0]} images) is too small for preset ${preset.name}, whose largest N is ${largestN}: ` +
+        `use a larger image set or a smaller preset. ${reason}`,
+      { cause: error },
+    );
+  }
   const test = selectImages(dataset.images, split.s1.testIndices);
   // An empty groups file stands for a set without groups (e.g. CelebA), split as first N / last N.
   const groups = dataset.groups ?? new Int32Array(0);
