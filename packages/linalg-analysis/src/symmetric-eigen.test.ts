@@ -335,6 +335,18 @@ describe('tridiagonalEigenvalues', () => {
     expect(Math.abs(values[0] - ((a + c) / 2 - radius))).toBeLessThan(1e-15);
     expect(Math.abs(values[1] - ((a + c) / 2 + radius))).toBeLessThan(1e-15);
   });
+
+  test.each([1e200, 1e-200])('2x2 matrix scaled by %p', (scale) => {
+    // Entries near the overflow and underflow limits take the scaled branch of the QL rotations' √(f² + g²).
+    const [a, b, c] = [0.3 * scale, -1.7 * scale, 2.2 * scale];
+    const center = (a + c) / 2;
+    const radius = scale * Math.hypot((0.3 - 2.2) / 2, -1.7);
+
+    const values = tridiagonalEigenvalues(Float64Array.of(a, c), Float64Array.of(b));
+
+    expect(Math.abs(values[0] - (center - radius)) / scale).toBeLessThan(1e-14);
+    expect(Math.abs(values[1] - (center + radius)) / scale).toBeLessThan(1e-14);
+  });
 });
 
 describe('symmetricEigen without eigenvectors', () => {

@@ -1,7 +1,9 @@
 // Dense symmetric eigendecomposition: Householder reduction to tridiagonal form (Golub & Van Loan, "Matrix
 // Computations", 4th ed., chapter 8), eigenpairs of the tridiagonal matrix (./tridiagonal-eigen), and
-// back-transformation of the eigenvectors by the stored reflectors.
+// back-transformation of the eigenvectors by the stored reflectors. The two O(n³) stages run in a WebAssembly
+// SIMD kernel (./eigen-kernels) when the runtime supports it, and in the JavaScript loops below otherwise.
 import { startProgress, type Progress } from '@gahb/core';
+import { EigenKernelSession, eigenKernelUnavailableReason } from './eigen-kernels';
 import { tridiagonalEigen, tridiagonalEigenvalues } from './tridiagonal-eigen';
 
 /** Eigenpairs of a symmetric matrix. */
@@ -24,11 +26,31 @@ export interface SymmetricEigenOptions {
    * eigenvalues run (about (4/3)n³ flops instead of (4/3 + 2)n³), and `eigenvectors` is empty.
    */
   eigenvectors?: boolean;
+  /**
+   * Code for the two O(n³) stages. 'auto' (default) uses the WebAssembly SIMD kernel
+   * (native/eigen-kernels.wasm) when the runtime supports it and the matrices fit in wasm32 memory (about
+   * 2.5n² doubles, so n up to about 14 600), and JavaScript otherwise. 'wasm' throws when the kernel cannot
+   * run, and 'javascript' always uses the JavaScript loops. The eigenpairs of the two agree to rounding, not
+   * bit for bit.
+   */
+  implementation?: 'auto' | 'wasm' | 'javascript';
+  /**
+   * Threads of the WebAssembly back-transformation (the eigenvectors), 1 (default) or 2. With 2, a worker
+   * thread shares the eigenvector rows with the calling thread, which blocks until both are done. The
+   * result is bit-identical. NOTE: on a shared 2-core machine at load average 3.9 to 4.8, 2 threads changed
+   * the time for n = 1600 by −6% to +10% (bench/linalg-eigen.mjs), so it is not the default. An idle
+   * machine was not measured. The JavaScript path always uses one thread.
+   */
+  threads?: 1 | 2;
 }
 
 // Matrices of at least this size log the progress of the two O(n³) stages (n = 1024 takes about 1 s at the
 // 2.9 GFLOP/s measured for n = 1600 on one idle core, an estimate).
 const PROGRESS_MIN_SIZE = 1024;
+
+// Below this size `threads: 2` runs on one thread, because reaching the worker costs about as much as it
+// saves (an estimate: the whole back-transformation of n = 512 takes about 0.05 s).
+const WORKER_MIN_SIZE = 512;
 
 // Reflectors applied together to the eigenvector rows; 16 reflectors of length 6400 take 800 KB, which stays in L2.
 const REFLECTOR_BLOCK = 16;
@@ -46,10 +68,34 @@ export function symmetricEigen(matrix: Float64Array | Float32Array, n: number, o
     throw new Error(`symmetricEigen: matrix has ${matrix.length} entries but n = ${n} needs n² = ${n * n}.`);
   }
 
-  const work = symmetrisedUpper(matrix, n);
+  const implementation = options.implementation ?? 'auto';
+  if (implementation !== 'auto' && implementation !== 'wasm' && implementation !== 'javascript') {
+    throw new Error(`symmetricEigen: implementation '${String(implementation)}' is invalid: use 'auto', 'wasm' or 'javascript'.`);
+  }
+  const threads = options.threads ?? 1;
+  if (threads !== 1 && threads !== 2) {
+    throw new Error(`symmetricEigen: threads ${String(threads)} is invalid: use 1 or 2.`);
+  }
+  const kernel = implementation === 'javascript' ? undefined : EigenKernelSession.create(n, options.eigenvectors !== false);
+  if (implementation === 'wasm' && kernel === undefined) {
+    const reason = eigenKernelUnavailableReason() ?? `n = ${n} needs more than the 4 GiB of wasm32 memory`;
+    throw new Error(`symmetricEigen: the WebAssembly kernel cannot run (${reason}); use implementation 'auto' or 'javascript'.`);
+  }
+
   const reduction = n >= PROGRESS_MIN_SIZE ? startProgress({ label: `eigen ${n}x${n}: tridiagonal reduction`, total: n - 2, unit: 'columns' }) : undefined;
-  const { diagonal, offDiagonal, betas } = householderTridiagonalise(work, n, reduction);
+  let work: Float64Array;
+  let tridiagonal: { diagonal: Float64Array; offDiagonal: Float64Array; betas: Float64Array };
+  if (kernel) {
+    work = kernel.matrix;
+    symmetrisedUpper(matrix, n, work);
+    tridiagonal = kernel.tridiagonalise((steps) => reduction?.tick(steps));
+  } else {
+    work = new Float64Array(n * n);
+    symmetrisedUpper(matrix, n, work);
+    tridiagonal = householderTridiagonalise(work, n, reduction);
+  }
   reduction?.done();
+  const { diagonal, offDiagonal, betas } = tridiagonal;
   if (options.eigenvectors === false) {
     return { eigenvalues: tridiagonalEigenvalues(diagonal, offDiagonal).reverse(), eigenvectors: new Float64Array(0) };
   }
@@ -57,16 +103,22 @@ export function symmetricEigen(matrix: Float64Array | Float32Array, n: number, o
 
   reverseRows(eigenvectors, n);
   const eigenvalues = ascending.reverse();
-  const backTransform = n >= PROGRESS_MIN_SIZE ? startProgress({ label: `eigen ${n}x${n}: eigenvectors`, total: n - 2, unit: 'reflectors' }) : undefined;
-  applyReflectors(work, betas, eigenvectors, n, backTransform);
-  backTransform?.done();
+  if (kernel) {
+    // Progress counts the rows done on this thread, so with a worker it ends below n.
+    const backTransform = n >= PROGRESS_MIN_SIZE ? startProgress({ label: `eigen ${n}x${n}: eigenvectors`, total: n, unit: 'rows' }) : undefined;
+    kernel.backTransform(eigenvectors, threads === 2 && n >= WORKER_MIN_SIZE, (rows) => backTransform?.tick(rows));
+    backTransform?.done();
+  } else {
+    const backTransform = n >= PROGRESS_MIN_SIZE ? startProgress({ label: `eigen ${n}x${n}: eigenvectors`, total: n - 2, unit: 'reflectors' }) : undefined;
+    applyReflectors(work, betas, eigenvectors, n, backTransform);
+    backTransform?.done();
+  }
   fixSigns(eigenvectors, n);
   return { eigenvalues, eigenvectors };
 }
 
-/** Returns a row-major copy whose upper triangle (j ≥ i) contains (M + Mᵀ)/2; the lower triangle is unused. */
-function symmetrisedUpper(matrix: Float64Array | Float32Array, n: number): Float64Array {
-  const work = new Float64Array(n * n);
+/** Writes (M + Mᵀ)/2 into the upper triangle (j ≥ i) of the row-major n×n `work`; the lower triangle is unused. */
+function symmetrisedUpper(matrix: Float64Array | Float32Array, n: number, work: Float64Array): void {
   for (let i = 0; i < n; i++) {
     for (let j = i; j < n; j++) {
       const value = 0.5 * (matrix[i * n + j] + matrix[j * n + i]);
@@ -76,7 +128,6 @@ function symmetrisedUpper(matrix: Float64Array | Float32Array, n: number): Float
       work[i * n + j] = value;
     }
   }
-  return work;
 }
 
 /**
