@@ -13,4 +13,6 @@ export { runBuiltInWasmKernel } from './kernels/built-in-wasm-kernels';
 export { conv2DBackpropInputByRoute } from './kernels/conv2d-backprop-input';
 export type { Conv2DBackpropInputRoute } from './kernels/conv2d-backprop-input';
 export { conv2DBackpropFilterByRoute } from './kernels/conv2d-backprop-filter';
+export { reduceLeadingAxesByRoute } from './kernels/leading-axes-reduction';
+export type { LeadingAxesReductionRoute } from './kernels/leading-axes-reduction';
 export type { Conv2DBackpropFilterRoute } from './kernels/conv2d-backprop-filter';

@@ -4,7 +4,7 @@ import { RandomStream } from '@gahb/core';
 import { initBackend } from '../init-backend';
 import { compareValues, randomTensor, runKernelOn, type HostTensor } from '../../test/compare-backends';
 import { conv2DBackpropInputByRoute, conv2DBackpropInputInfo, isNonOverlappingUpsampling } from './conv2d-backprop-input';
-import { conv2DBackpropFilterByRoute, hasNonOverlappingWindows } from './conv2d-backprop-filter';
+import { conv2DBackpropFilterByRoute, hasNonOverlappingWindows, hasStrideOneWindows } from './conv2d-backprop-filter';
 import { runBuiltInWasmKernel } from './built-in-wasm-kernels';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
@@ -119,6 +119,10 @@ const namedCases: ConvCase[] = [
   { ...base, height: 5, width: 6, filterHeight: 2, filterWidth: 3, stride: [2, 1], pad: [[0, 0], [3, 2], [1, 4], [0, 0]] },
   { ...base, height: 1, width: 1, filterHeight: 1, filterWidth: 1, stride: [1, 1], pad: 'valid' },
   { ...base, height: 6, width: 6, filterHeight: 3, filterWidth: 3, stride: [2, 2], pad: 1, dimRoundingMode: 'ceil' },
+  // Stride-1 filter gradients over several blocks of grid pixels ('blocked-matmul'): 2048 and 256 pixels
+  // per block for 64 and 600 output channels.
+  { ...base, height: 40, width: 40, inChannels: 2, outChannels: 64, filterHeight: 3, filterWidth: 3, stride: [1, 1], pad: 'same' },
+  { ...base, batch: 1, height: 20, width: 17, inChannels: 3, outChannels: 600, filterHeight: 3, filterWidth: 2, stride: [1, 1], pad: 'valid' },
   // NCHW tensors go through transposes to NHWC.
   { ...base, height: 6, width: 5, filterHeight: 3, filterWidth: 3, stride: [1, 1], pad: 'same', dataFormat: 'NCHW' },
   { ...base, height: 6, width: 8, filterHeight: 2, filterWidth: 2, stride: [2, 2], pad: 'valid', dataFormat: 'NCHW' },
@@ -202,6 +206,13 @@ describe('Conv2DBackpropFilter on wasm', () => {
     } else {
       expect(() => conv2DBackpropFilterByRoute(args, 'space-to-depth-matmul')).toThrow(/needs filter size = stride/);
     }
+    if (hasStrideOneWindows(convInfo)) {
+      const blocked = tf.engine().makeTensorFromTensorInfo(conv2DBackpropFilterByRoute(args, 'blocked-matmul'));
+      expectClose({ shape: blocked.shape, values: blocked.dataSync() as Float32Array }, expected);
+      blocked.dispose();
+    } else {
+      expect(() => conv2DBackpropFilterByRoute(args, 'blocked-matmul')).toThrow(/needs stride 1 and no negative padding/);
+    }
     tf.dispose([x, dy, convolution]);
   });
 
@@ -213,6 +224,20 @@ describe('Conv2DBackpropFilter on wasm', () => {
     const dataIdsBefore = backend.numDataIds();
 
     const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: 2, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 3, 5] }) as tf.Tensor;
+
+    expect(backend.numDataIds()).toBe(dataIdsBefore + 1);
+    tf.dispose([x, dy, dw]);
+  });
+
+  test('blocked-matmul releases every intermediate tensor', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as BackendWasm;
+    const x = tf.ones([1, 20, 20, 3]);
+    const dy = tf.ones([1, 20, 20, 600]);
+    const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 3, 600] } as unknown as tf.Conv2DBackpropFilterAttrs;
+    const dataIdsBefore = backend.numDataIds();
+
+    const dw = tf.engine().makeTensorFromTensorInfo(conv2DBackpropFilterByRoute({ inputs: { x, dy }, backend, attrs }, 'blocked-matmul'));
 
     expect(backend.numDataIds()).toBe(dataIdsBefore + 1);
     tf.dispose([x, dy, dw]);

@@ -10,12 +10,22 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 /** Runs one registered wasm kernel and records its output as an intermediate result. */
 export type RunWasmKernel = (kernelName: string, inputs: NamedTensorInfoMap, attrs?: NamedAttrMap) => TensorInfo;
 
+/** Writes a float32 constant tensor on the wasm backend and records it as an intermediate result. */
+export type MakeWasmConstant = (values: Float32Array, shape: number[]) => TensorInfo;
+
 /**
- * Calls `compose` with a function that runs registered wasm kernels, and disposes every output of those
- * kernels except the TensorInfo that `compose` returns. Outputs are also disposed when `compose` throws.
+ * Calls `compose` with a function that runs registered wasm kernels and one that writes constants, and
+ * disposes every output of those functions except the TensorInfo that `compose` returns. Outputs are also
+ * disposed when `compose` throws.
  */
-export function composeWasmKernels(backend: BackendWasm, compose: (run: RunWasmKernel) => TensorInfo): TensorInfo {
+export function composeWasmKernels(backend: BackendWasm, compose: (run: RunWasmKernel, constant: MakeWasmConstant) => TensorInfo): TensorInfo {
   const intermediates: TensorInfo[] = [];
+
+  const constant: MakeWasmConstant = (values, shape) => {
+    const output = backend.makeOutput(shape, 'float32', undefined, values);
+    intermediates.push(output);
+    return output;
+  };
 
   const run: RunWasmKernel = (kernelName, inputs, attrs = {}) => {
     const kernel = getKernel(kernelName, 'wasm');
@@ -32,7 +42,7 @@ export function composeWasmKernels(backend: BackendWasm, compose: (run: RunWasmK
 
   let result: TensorInfo | undefined;
   try {
-    result = compose(run);
+    result = compose(run, constant);
     return result;
   } finally {
     // Reshape returns the input's dataId with its reference count raised, so each output is released once.

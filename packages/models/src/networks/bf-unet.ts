@@ -119,17 +119,26 @@ export function bfUnetSpecs(config: ArchitectureConfig): ParameterSpec[] {
   return specs;
 }
 
-function runBlock(ops: LayerOps, prefix: string, layers: UnetLayer[], x: tf.Tensor4D, reluAfterLast: boolean): tf.Tensor4D {
+/**
+ * Runs the layers of one block. A list `x` is the channel concatenation of its tensors, which the block's
+ * first layer (a convolution) takes without building it.
+ */
+function runBlock(ops: LayerOps, prefix: string, layers: UnetLayer[], x: tf.Tensor4D | tf.Tensor4D[], reluAfterLast: boolean): tf.Tensor4D {
   let h = x;
   layers.forEach((layer, position) => {
-    h = layer.kind === 'conv' ? ops.conv(`${prefix}.${layer.index}.weight`, h) : ops.batchNorm(`${prefix}.${layer.index}`, h);
+    if (layer.kind === 'conv') {
+      const name = `${prefix}.${layer.index}.weight`;
+      h = Array.isArray(h) ? ops.convConcat(name, h) : ops.conv(name, h);
+    } else {
+      h = ops.batchNorm(`${prefix}.${layer.index}`, h as tf.Tensor4D);
+    }
     const next = layers[position + 1];
     const endsLayer = next === undefined || next.kind === 'conv';
     if (endsLayer && (next !== undefined || reluAfterLast)) {
-      h = ops.relu(h);
+      h = ops.relu(h as tf.Tensor4D);
     }
   });
-  return h;
+  return h as tf.Tensor4D;
 }
 
 function createBfUnet(config: ArchitectureConfig, seed: number): BiasFreeNetwork {
@@ -158,10 +167,11 @@ function createBfUnet(config: ArchitectureConfig, seed: number): BiasFreeNetwork
     h = runBlock(ops, 'mid_block', blocks[shape.blocks].layers, h, true);
 
     // Decoder: upsample, concatenate [upsampled, skip], convolve; block 0 ends with the linear output conv.
+    // The first convolution takes the pair as a list (LayerOps.convConcat), so the concatenation is never built.
     for (let b = shape.blocks - 1; b >= 0; b--) {
       const upsampled = ops.upsample(`upsample.${b}.weight`, h);
       const block = blocks[shape.blocks + shape.blocks - b];
-      h = runBlock(ops, block.prefix, block.layers, ops.concat([upsampled, skips[b]]), b !== 0);
+      h = runBlock(ops, block.prefix, block.layers, [upsampled, skips[b]], b !== 0);
     }
     return h;
   };

@@ -5,7 +5,7 @@ import { bfCnnSpecs } from './bf-cnn';
 import { bfUnetSpecs } from './bf-unet';
 import { resolveConfig } from './config-schema';
 import { createNetwork } from './create-network';
-import { upsample } from './bias-free-network';
+import { averagePool, batchNormEpsilon, batchNormTraining, convolveConcatenation, upsample } from './bias-free-network';
 import { bfUnetSchema } from './bf-unet';
 import { bfCnnSchema } from './bf-cnn';
 import { useWasmBackend } from '../../test/wasm-backend';
@@ -121,6 +121,73 @@ describe('bias-free networks', () => {
       expect(Math.abs(running[c] - expectedRunning[c])).toBeLessThan(1e-5);
     }
     network.dispose();
+  });
+
+  test('training batch norm gradient matches autodiff', () => {
+    // The written-out gradient against TensorFlow.js's automatic gradient of the textbook formula.
+    const x = tf.mul(randomImages([3, 5, 4, 6], 21), tf.linspace(-2, 3, 6)) as tf.Tensor4D;
+    const gains = tf.linspace(-0.02, 0.025, 6);
+    const cotangent = randomImages([3, 5, 4, 6], 22);
+    const reference = (input: tf.Tensor4D, gain: tf.Tensor) => {
+      const { variance } = tf.moments(input, [0, 1, 2]);
+      return tf.mul(tf.div(input, tf.sqrt(tf.add(variance, batchNormEpsilon))), gain);
+    };
+    const captured = (input: tf.Tensor4D, gain: tf.Tensor) => batchNormTraining(input, gain, () => undefined);
+
+    const loss = (normalize: typeof reference) => (input: tf.Tensor, gain: tf.Tensor) => tf.sum(tf.mul(normalize(input as tf.Tensor4D, gain), cotangent));
+    const [expectedDx, expectedDgain] = tf.grads(loss(reference))([x, gains]);
+    const [dx, dgain] = tf.grads(loss(captured))([x, gains]);
+
+    expect(maxDifference(captured(x, gains).dataSync(), reference(x, gains).dataSync())).toBeLessThan(1e-6);
+    // Tolerance: 1e-5 of the largest gradient entry (float32 sums in another order).
+    expect(maxDifference(dx.dataSync(), expectedDx.dataSync())).toBeLessThan(1e-5 * maxAbsolute(expectedDx.dataSync()));
+    expect(maxDifference(dgain.dataSync(), expectedDgain.dataSync())).toBeLessThan(1e-5 * maxAbsolute(expectedDgain.dataSync()));
+  });
+
+  test('training batch norm reports batch sd', () => {
+    const x = randomImages([2, 3, 3, 2], 23);
+    let reported: Float32Array | undefined;
+    batchNormTraining(x, tf.ones([2]), (batchSd) => {
+      reported = batchSd.dataSync() as Float32Array;
+    });
+    const expected = tf.sqrt(tf.add(tf.moments(x, [0, 1, 2]).variance, batchNormEpsilon)).dataSync();
+    expect(reported).toBeDefined();
+    expect(maxDifference(reported ?? [], expected)).toBeLessThan(1e-6);
+  });
+
+  test.each([2, 3])('averagePool window %i matches mean', (window) => {
+    const shape: [number, number, number, number] = [2, 2 * window, 3 * window, 3];
+    const x = randomImages(shape, 28);
+    const cotangent = randomImages([2, 2, 3, 3], 29);
+    const reference = (t: tf.Tensor) => tf.mean(tf.reshape(t, [2, 2, window, 3, window, 3]), [2, 4]);
+    expect(maxDifference(averagePool(x, window).dataSync(), reference(x).dataSync())).toBeLessThan(1e-6);
+
+    const expected = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(reference(t), cotangent)))(x);
+    const captured = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(averagePool(t as tf.Tensor4D, window), cotangent)))(x);
+    expect(captured.shape).toEqual(shape);
+    expect(maxDifference(captured.dataSync(), expected.dataSync())).toBeLessThan(1e-6);
+    expect(() => averagePool(x, 4)).toThrow(/not divisible by the pooling window 4/);
+  });
+
+  test('convConcat matches conv of concatenation', () => {
+    const first = randomImages([2, 6, 5, 3], 24);
+    const second = randomImages([2, 6, 5, 4], 25);
+    const weight = randomImages([3, 3, 7, 5], 26);
+    const expected = tf.conv2d(tf.concat([first, second], 3), weight, 1, 'same');
+    const captured = convolveConcatenation([first, second], weight);
+    expect(captured.shape).toEqual([2, 6, 5, 5]);
+    expect(maxDifference(captured.dataSync(), expected.dataSync())).toBeLessThan(1e-5 * maxAbsolute(expected.dataSync()));
+
+    // Gradients with respect to both inputs and the weight.
+    const cotangent = randomImages([2, 6, 5, 5], 27);
+    const loss = (convolve: (a: tf.Tensor4D, b: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D) => (a: tf.Tensor, b: tf.Tensor, w: tf.Tensor) =>
+      tf.sum(tf.mul(convolve(a as tf.Tensor4D, b as tf.Tensor4D, w as tf.Tensor4D), cotangent));
+    const expectedGrads = tf.grads(loss((a, b, w) => tf.conv2d(tf.concat([a, b], 3), w, 1, 'same')))([first, second, weight]);
+    const capturedGrads = tf.grads(loss((a, b, w) => convolveConcatenation([a, b], w)))([first, second, weight]);
+    expectedGrads.forEach((gradient, index) => {
+      expect(maxDifference(capturedGrads[index].dataSync(), gradient.dataSync())).toBeLessThan(1e-5 * maxAbsolute(gradient.dataSync()));
+    });
+    expect(() => convolveConcatenation([first], weight)).toThrow(/3 channels together but the weight \[3, 3, 7, 5\] takes 7/);
   });
 
   test('upsample matches tf.conv2dTranspose', () => {
