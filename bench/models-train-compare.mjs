@@ -1,17 +1,18 @@
 // Side-by-side training of gahb's bf-unet (wasm backend) and the same network in PyTorch
 // (bench/pytorch/train_compare.py): same initial weights (PyTorch's state dict, read with importPytorchNetwork),
 // same C^alpha-like images, same optimizer settings. Prints:
-// - stored mode (default): both train on the same stored noisy batches, so per-step losses should agree until
-//   float32 rounding grows; then batch-norm running standard deviations, evaluation-mode outputs and PSNR.
-// - online mode (--online): both draw their own noise (quadratic levels σ = u²) for a longer run; only the
-//   PSNR curves and the Jacobian asymmetry are comparable.
+// - stored mode (default): both train on the same stored noisy batches, so per-step losses agree until float32
+//   rounding drift grows. It also prints batch-norm running standard deviations, evaluation outputs and PSNR.
+// - online mode (--online): each side draws its own noise (quadratic levels σ = u², gahb's stream from
+//   --seed) for a longer run, so only the PSNR curves and the Jacobian asymmetry are comparable.
 // In both modes PyTorch's final weights are also loaded into gahb, to separate forward-pass from training
 // differences, and the Jacobian asymmetry ‖A − Aᵀ‖_F/‖A‖_F of A = I − ∂f/∂y is computed on both sides at the
 // same noisy test image.
 //
 // Build first: npx tsc -b packages/models/tsconfig.build.json packages/linalg-analysis/tsconfig.build.json
 // Run:         node bench/models-train-compare.mjs [--dir /tmp/train-compare] [--steps 150] [--blocks 2]
-//              [--channels 8] [--size 16] [--batch 32] [--online] [--halve-every 0] [--python /usr/bin/python3]
+//              [--channels 8] [--size 16] [--batch 32] [--images 512] [--seed 0] [--online] [--halve-every 0]
+//              [--python /usr/bin/python3]
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -46,7 +47,7 @@ const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pytorch'
 
 // 1. PyTorch: prepare data, initial weights and (stored mode) the noisy batches, then train.
 const prepareArgs = ['prepare', dir, '--size', option('--size', '16'), '--blocks', option('--blocks', '2'), '--channels', option('--channels', '8')];
-prepareArgs.push('--batch', String(batchSize), '--steps', online ? '1' : String(steps), '--images', option('--images', '512'));
+prepareArgs.push('--batch', String(batchSize), '--steps', online ? '1' : String(steps), '--images', option('--images', '512'), '--seed', option('--seed', '0'));
 console.log(execFileSync(python, [script, ...prepareArgs], { encoding: 'utf8' }).trim());
 const trainArgs = ['train', dir, '--steps', String(steps), '--batch', String(batchSize), '--halve-every', String(halveEvery)];
 if (online) {
@@ -74,10 +75,11 @@ const started = performance.now();
 if (online) {
   const train = await readNpy(path.join(dir, 'train.npy'));
   const images = toBatch(train.data, train.shape[0]);
-  const order = RandomStream.fromSeed(0, 'train-compare-order');
+  const runSeed = Number(option('--seed', '0'));
+  const order = RandomStream.fromSeed(runSeed, 'train-compare-order');
   for (let step = 0; step < steps; step++) {
     const indices = Int32Array.from({ length: batchSize }, () => order.integer(images.shape[0]));
-    const { noisy, noise } = makeNoisyBatch(images, indices, 0, step, { distribution: 'quadratic', sigmaMax: 1 });
+    const { noisy, noise } = makeNoisyBatch(images, indices, runSeed, step, { distribution: 'quadratic', sigmaMax: 1 });
     losses.push(trainStep(network, adam, noisy, noise, learningRate(step)).loss);
   }
 } else {
@@ -142,8 +144,8 @@ console.log(`seconds: gahb ${gahbSeconds.toFixed(1)}, pytorch (1 thread) ${torch
 
 if (!online) {
   console.log('step   loss gahb   loss torch   relative difference');
-  const shown = [1, 2, 3, 5, 10, 20, 50, 100, 150, 200, 500].filter((s) => s <= steps);
-  for (const s of shown) {
+  const reportedSteps = [1, 2, 3, 5, 10, 20, 50, 100, 150, 200, 500].filter((s) => s <= steps);
+  for (const s of reportedSteps) {
     const [g, t] = [losses[s - 1], torchResult.losses[s - 1]];
     console.log(`${String(s).padStart(4)}   ${f(g, 6).padStart(9)}   ${f(t, 6).padStart(10)}   ${f(Math.abs(g - t) / t, 2)}`);
   }

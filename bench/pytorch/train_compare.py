@@ -5,8 +5,8 @@ evaluation outputs, PSNR and the Jacobian asymmetry can be compared.
 The network mirrors gahb's bf-unet and the study's UNet: block 0 is Conv -> ReLU -> [Conv -> BF-BN -> ReLU] x
 (convs - 1), later encoder blocks and the middle block [Conv -> BF-BN -> ReLU] x convs, 2x2 average pooling,
 2x2 stride-2 transposed-convolution upsampling, [upsampled, skip] concatenation, and a plain output
-convolution. BF-BN divides by the batch's standard deviation (biased variance over batch, height and width,
-plus 1e-5) in training mode and moves `running_sd` 0.1 of the way towards it; evaluation mode divides by
+convolution. In training mode BF-BN divides by the batch's standard deviation (biased variance over batch,
+height and width, plus 1e-5) and moves `running_sd` 0.1 of the way towards it. Evaluation mode divides by
 `running_sd`. No layer has an additive term. State-dict names follow the authors' nn.Sequential numbering,
 which gahb's importPytorchNetwork reads.
 
@@ -45,7 +45,7 @@ class BiasFreeBatchNorm(nn.Module):
 
 
 def block_layers(convs, channels_in, channels_out, first_without_norm, last_channels=None):
-    """Layers of one block in the authors' order; a last plain convolution when last_channels is given."""
+    """Build one block in the authors' layer order, ending with a plain convolution when last_channels is given."""
     layers = []
     channels = channels_in
     for index in range(convs):
@@ -96,7 +96,7 @@ def new_network(blocks, channels, seed):
     network = BiasFreeUnet(blocks, channels)
     for module in network.modules():
         if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
-            # Kaiming normal, fan-in mode: std sqrt(2 / fan_in), PyTorch's fan_in (dimension 1 of the weight).
+            # Kaiming normal, std sqrt(2 / fan_in) with PyTorch's fan_in = weight dimension 1 x k^2, as gahb initialises.
             nn.init.kaiming_normal_(module.weight, a=0, mode="fan_in")
     return network
 
@@ -113,7 +113,7 @@ def power_law_filter(size, exponent, dims):
 
 
 def c_alpha_images(count, size, alpha, rng):
-    """Piecewise C^alpha images: two power-law backgrounds separated by a power-law contour, 2x2 box-blurred edge."""
+    """Draw piecewise C^alpha images: two power-law backgrounds separated by a power-law contour, edge 2x2 box-blurred."""
     images = np.empty((count, 1, size, size), np.float32)
     contour_filter = power_law_filter(size, alpha, 1)
     background_filter = power_law_filter(size, alpha, 2)
@@ -165,7 +165,7 @@ def learning_rate(args, step):
 
 
 def evaluate(network, test, unit_noise):
-    """Evaluation-mode PSNR (mean of per-image PSNR of y - f(y) against x) per sigma, and the outputs."""
+    """Return the evaluation-mode PSNR per sigma (mean over images of the PSNR of y - f(y) against x) and f(y)."""
     network.eval()
     results = {}
     outputs = {}
@@ -181,7 +181,7 @@ def evaluate(network, test, unit_noise):
 
 
 def asymmetry(network, test, unit_noise):
-    """||A - A^T||_F / ||A||_F of the denoiser Jacobian A = I - df/dy at test image 0 plus noise, per sigma."""
+    """Return ||A - A^T||_F / ||A||_F of the denoiser Jacobian A = I - df/dy at noisy test image 0, per sigma (float64)."""
     network.eval()
     values = {}
     d = test[0].size
@@ -213,6 +213,7 @@ def train(args):
         stored_noise = np.load(f"{args.dir}/batch_noise.npy", mmap_mode="r")
 
     losses = []
+    history = []
     started = time.perf_counter()
     for step in range(args.steps):
         if args.online:
@@ -231,6 +232,9 @@ def train(args):
         loss.backward()
         optimizer.step()
         losses.append(float(loss))
+        if args.eval_every > 0 and (step + 1) % args.eval_every == 0:
+            history.append({"step": step + 1, "psnr": evaluate(network, test, unit_noise)[0], "asymmetry": asymmetry(network, test, unit_noise)})
+            print(json.dumps(history[-1]), flush=True)
     seconds = time.perf_counter() - started
     network.float()
 
@@ -246,6 +250,7 @@ def train(args):
         "psnr": psnr,
         "runningSd": running_sd,
         "asymmetry": asymmetry(network, test, unit_noise),
+        "history": history,
     }
     with open(f"{args.dir}/{args.tag}_result.json", "w") as file:
         json.dump(result, file)
@@ -258,13 +263,13 @@ def main():
     p = sub.add_parser("prepare", help="write data, initial weights and noisy batches")
     p.add_argument("dir")
     p.add_argument("--size", type=int, default=16, help="image side in pixels")
-    p.add_argument("--images", type=int, default=512, help="training images")
-    p.add_argument("--test-images", type=int, default=64, help="test images for PSNR")
+    p.add_argument("--images", type=int, default=512, help="number of training images")
+    p.add_argument("--test-images", type=int, default=64, help="number of test images for PSNR")
     p.add_argument("--alpha", type=float, default=2.0, help="regularity of contour and backgrounds")
     p.add_argument("--blocks", type=int, default=2)
     p.add_argument("--channels", type=int, default=8, help="channels of the first block")
     p.add_argument("--batch", type=int, default=32, help="images per stored batch")
-    p.add_argument("--steps", type=int, default=150, help="stored batches")
+    p.add_argument("--steps", type=int, default=150, help="number of stored batches")
     p.add_argument("--seed", type=int, default=0)
     t = sub.add_parser("train", help="train from DIR/init.pt and write DIR/<tag>_result.json")
     t.add_argument("dir")
@@ -274,6 +279,7 @@ def main():
     t.add_argument("--online", action="store_true", help="draw fresh noise with torch's generator instead of the stored batches")
     t.add_argument("--batch", type=int, default=64, help="images per step with --online")
     t.add_argument("--double", action="store_true", help="train in float64 (a reference for float32 rounding drift)")
+    t.add_argument("--eval-every", type=int, default=0, help="also record PSNR and asymmetry every this many steps (0: only at the end)")
     t.add_argument("--threads", type=int, default=1)
     t.add_argument("--seed", type=int, default=0, help="torch seed of --online batches")
     t.add_argument("--tag", default="torch", help="prefix of the output files")
