@@ -56,6 +56,30 @@ describe('gahb similarity', () => {
     expect(report.nearest.histogram.counts.reduce((sum: number, count: number) => sum + count, 0) + report.nearest.histogram.underflow).toBe(3);
   });
 
+  test('pairs the models of one sample file', async () => {
+    // A [models, n, h, w, c] file as `gahb sample` writes for two models: model 1 is model 0 negated.
+    const stream = RandomStream.fromSeed(4, 'similarity-cli-models');
+    const training = stream.fillUniform(new Float32Array(5 * 16));
+    const modelZero = stream.fillUniform(new Float32Array(2 * 16));
+    const both = new Float32Array(4 * 16);
+    both.set(modelZero, 0);
+    both.set(modelZero.map((value) => -value), 2 * 16);
+    await writeNpy(path.join(dir, 'train.npy'), { dtype: 'float32', shape: [5, 4, 4, 1], data: training });
+    await writeNpy(path.join(dir, 'samples.npy'), { dtype: 'float32', shape: [2, 2, 4, 4, 1], data: both });
+    const out = path.join(dir, 'similarity.json');
+
+    await gahb('similarity', '--samples', path.join(dir, 'samples.npy'), '--train', path.join(dir, 'train.npy'), '--out', out, '--backend', 'wasm');
+
+    const report = JSON.parse(await readFile(out, 'utf8'));
+    expect(report.paired.modelIndex).toBe(1);
+    // Mean-removed cosine similarity of an image with its negation is −1.
+    expect(report.paired.similarity[0]).toBeCloseTo(-1, 5);
+    expect(report.paired.similarity[1]).toBeCloseTo(-1, 5);
+    await expect(
+      gahb('similarity', '--samples', path.join(dir, 'samples.npy'), '--model-index', '2', '--train', path.join(dir, 'train.npy'), '--out', out),
+    ).rejects.toThrow('holds the samples of 2 model(s), so model index 2 does not exist');
+  });
+
   test('reports invalid and empty files', async () => {
     const train = path.join(dir, 'train.npy');
     const flat = path.join(dir, 'flat.npy');
@@ -67,7 +91,7 @@ describe('gahb similarity', () => {
 
     // Through main(), which used to exit without a message when an action raised a commander error.
     await expect(main(['node', 'gahb', 'similarity', '--samples', flat, '--train', train, '--out', out, '--backend', 'wasm'])).rejects.toThrow(
-      `"${flat}" has shape [2, 16]: use [n, h, w] or [n, h, w, c].`,
+      `"${flat}" has shape [2, 16]: use [n, h, w], [n, h, w, c] or [models, n, h, w, c].`,
     );
     await expect(gahb('similarity', '--samples', empty, '--train', train, '--out', out, '--backend', 'wasm')).rejects.toThrow(
       `"${empty}" contains no images (shape [0, 4, 4])`,

@@ -124,6 +124,7 @@ export async function runTrainingJob(context: ReproduceContext, job: TrainingJob
     outDir,
     resume: true,
     evalSigmas: preset.generalization.evaluationSigmas,
+    label: job.id,
   });
 
   await run.writeJson(jobDoneFile(job), {

@@ -56,6 +56,8 @@ export interface TrainDenoiserOptions {
   evalImages?: number;
   /** Stop after this many optimizer steps in total (the checkpoint is written there); for tests and benchmarks. */
   maxSteps?: number;
+  /** Name of the run in progress log lines, e.g. "c-alpha-2-n100-s1"; default the architecture name. */
+  label?: string;
   /** Called after each epoch's metrics and checkpoint are written. */
   onEpoch?: (metrics: EpochMetrics) => void | Promise<void>;
   logger?: Logger;
@@ -157,7 +159,7 @@ export async function trainDenoiser(options: TrainDenoiserOptions): Promise<Trai
   // 2. Train until `epochs` epochs or `maxSteps` steps, checkpointing after every epoch.
   const totalSteps = Math.min(options.epochs * sampler.batchesPerEpoch, options.maxSteps ?? Infinity);
   let step = adam.step;
-  const progress = startProgress({ label: `train ${options.architecture}`, total: Math.max(0, totalSteps - step), unit: 'steps', logger });
+  const progress = startProgress({ label: `train ${options.label ?? options.architecture}`, total: Math.max(0, totalSteps - step), unit: 'steps', logger });
   const metrics: EpochMetrics[] = [];
   const saveState = async (extra: Record<string, unknown> = {}) =>
     saveCheckpoint(options.outDir, network, {
