@@ -30,7 +30,13 @@ registerCommand({
         if (options.resume && !existsSync(path.join(options.out, 'config.json'))) {
           throw new Error(`--resume: ${options.out} contains no run (config.json not found): check --out, or leave out --resume to start a new run.`);
         }
-        const result = await reproduce(options);
+        const stopInterruptHint = printResumeHintOnInterrupt(options.out);
+        let result;
+        try {
+          result = await reproduce(options);
+        } finally {
+          stopInterruptHint();
+        }
         const incomplete = result.summary.manifests.filter((manifest) => manifest.status !== 'completed');
         console.log(`Report: ${result.reportPath}`);
         if (incomplete.length > 0) {
@@ -40,3 +46,27 @@ registerCommand({
       });
   },
 });
+
+/**
+ * Prints how to continue when the run is interrupted (Ctrl-C or SIGTERM), then ends the process with the
+ * shell's code for the signal. While training children run, their own handler passes the signal on first
+ * and raises it again, so this handler exits on that second delivery. Returns a function that removes it.
+ */
+function printResumeHintOnInterrupt(out: string): () => void {
+  let printed = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (!printed) {
+      printed = true;
+      console.error(`\nInterrupted by ${signal}. Completed steps and finished networks are kept; continue with: gahb reproduce --resume --out ${out}`);
+    }
+    if (process.listenerCount(signal) === 1) {
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}

@@ -201,6 +201,9 @@ export async function trainDenoiser(options: TrainDenoiserOptions): Promise<Trai
     accumulator.seconds += (performance.now() - started) / 1000;
     progress.tick(1, { epoch: batch.epoch + 1, loss: Number(loss.toPrecision(4)) });
 
+    // Give the event loop a turn so that signal handlers (Ctrl-C) and timers run during long epochs.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+
     if (sampler.currentEpoch === batch.epoch) {
       continue;
     }
