@@ -11,7 +11,7 @@ function numberedDataset(count: number, groups?: Int32Array, groupNames?: string
   return { images, source: 'test:numbered', groups, groupNames, meta: {} };
 }
 
-function intersection(a: ArrayLike<number>, b: ArrayLike<number>): number[] {
+function intersection<T>(a: ArrayLike<T>, b: ArrayLike<T>): T[] {
   const set = new Set(Array.from(a));
   return Array.from(b).filter((value) => set.has(value));
 }

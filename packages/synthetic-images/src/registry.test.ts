@@ -1,5 +1,5 @@
 import { createImageBatch } from '@gahb/core';
-import type { ImageGenerator } from './generator';
+import type { ImageGenerator, ManifoldGenerator } from './generator';
 import { resolveOptions } from './options';
 import { generatorRegistry, getGenerator, registerGenerator } from './registry';
 import { tangentSpace } from './tangent-space';
@@ -87,7 +87,7 @@ describe('resolveOptions', () => {
     expect(() => getGenerator('c-alpha').generate(1, 1, { size: 4096, antialias: 4 })).toThrow(
       'c-alpha: size 4096 with antialias 4 renders at 65536x65536 pixels; size · 2^antialias must be at most 8192',
     );
-    expect(() => getGenerator('disks').render([1, 1, 1, 1, 0], { size: 4096, antialias: 2 })).toThrow('disks: size 4096 with antialias 2');
+    expect(() => (getGenerator('disks') as ManifoldGenerator).render([1, 1, 1, 1, 0], { size: 4096, antialias: 2 })).toThrow('disks: size 4096 with antialias 2');
   });
 
   test('rejects null options object', () => {

@@ -93,7 +93,7 @@ describe('EmpiricalMmseDenoiser', () => {
     const denoiser = new EmpiricalMmseDenoiser(training, { sigma: 0.8, chunkSize: 12 });
     const noisy = tf.tensor4d(noisyValues.subarray(0, 16), [1, 4, 4, 1]);
     const weights = tf.tensor4d(randomImages(1, 4, 4, 1, 9).data, [1, 4, 4, 1]);
-    const objective = (y: tf.Tensor4D) => tf.sum(tf.mul(denoiser.denoise(y), weights));
+    const objective = (y: tf.Tensor) => tf.sum(tf.mul(denoiser.denoise(y as tf.Tensor4D), weights));
     const gradient = tf.grad(objective)(noisy).dataSync();
 
     // Central differences with h = 1e-2 in float32; tolerance 2e-3 absolute.

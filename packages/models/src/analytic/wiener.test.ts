@@ -108,7 +108,7 @@ describe('WienerDenoiser', () => {
     const y = tf.tensor4d(noisyValues.subarray(0, d), [1, 4, 4, 1]);
     const basisVector = new Float64Array(d);
     for (const i of [0, 7]) {
-      const row = tf.grad((input: tf.Tensor4D) => tf.sum(tf.slice(tf.reshape(denoiser.denoise(input), [d]), [i], [1])))(y).dataSync();
+      const row = tf.grad((input: tf.Tensor) => tf.sum(tf.slice(tf.reshape(denoiser.denoise(input as tf.Tensor4D), [d]), [i], [1])))(y).dataSync();
       // Column i of C (C + σ²I)⁻¹ equals row i because the matrix is symmetric; get it as the Wiener map of e_j.
       for (let j = 0; j < d; j++) {
         basisVector.fill(0);

@@ -28,7 +28,7 @@ describe('importPytorchNetwork', () => {
     const actual = network.apply(input, { training: false }).dataSync();
 
     // Tolerance: 1e-5 of the largest |output| (float32 sums in a different order than PyTorch's).
-    const scale = expected.reduce((max, value) => Math.max(max, Math.abs(value)), 0);
+    const scale = Array.from(expected).reduce((max, value) => Math.max(max, Math.abs(value)), 0);
     let worst = 0;
     for (let i = 0; i < expected.length; i++) {
       worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
@@ -47,7 +47,7 @@ describe('importPytorchNetwork', () => {
 
     // Row i of the Jacobian of the denoised image is the gradient of its pixel i; tolerance 1e-4 of max |row|.
     [0, 37, 136, 255].forEach((pixel, row) => {
-      const gradient = tf.grad((x: tf.Tensor4D) => tf.sum(tf.slice(tf.reshape(denoiser.denoise(x), [256]), [pixel], [1])))(y).dataSync();
+      const gradient = tf.grad((x: tf.Tensor) => tf.sum(tf.slice(tf.reshape(denoiser.denoise(x as tf.Tensor4D), [256]), [pixel], [1])))(y).dataSync();
       const expected = (rows.data as Float64Array).subarray(row * 256, (row + 1) * 256);
       const scale = expected.reduce((max, value) => Math.max(max, Math.abs(value)), 0);
       let worst = 0;
