@@ -52,9 +52,15 @@ export function quantizeToUint8Levels(values: Float32Array): void {
 }
 
 /** Returns 'sha256:<hex>' of the bytes of `data`. */
-export function hashStoredValues(data: Uint8Array | Float32Array): string {
-  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+export function hashStoredValues(data: Uint8Array | Float32Array, pieceBytes = 1 << 30): string {
+  // Node's hash update rejects inputs of 2^31 bytes or more ("data is too long"), so large sets are hashed
+  // in pieces of `pieceBytes`; the digest is the same as for one update.
+  const hash = createHash('sha256');
+  for (let start = 0; start < data.byteLength; start += pieceBytes) {
+    const length = Math.min(pieceBytes, data.byteLength - start);
+    hash.update(new Uint8Array(data.buffer, data.byteOffset + start, length));
+  }
+  return `sha256:${hash.digest('hex')}`;
 }
 
 /** Writes `dataset` to `npyPath` and its sidecar. With 'uint8' storage, values are rounded to 0..255. */

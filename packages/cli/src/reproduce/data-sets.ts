@@ -1,14 +1,15 @@
 /**
  * The data sets of a reproduce run and how each is stored in the run directory:
- * `data/KEY/images.npy` (the training pool, [n, size, size, 1] float32), `data/KEY/test.npy` (held-out
- * test images) and, for photo patches, `data/KEY/groups.npy` (source photo of each patch, int32).
+ * `data/KEY/images.npy` (the training pool, [n, size, size, 1] uint8 = round(255 · x), see ./pool-file.ts),
+ * `data/KEY/test.npy` (held-out test images, float32) and, for photo patches, `data/KEY/groups.npy` (source photo of each patch, int32).
  * Synthetic pools put S1 = the first N images and S2 = the last N images, as the study's "swap" subsets;
  * photo pools are split by @gahb/datasets' splitSubsets, which keeps each photograph on one side.
  */
 import path from 'node:path';
-import { imageBatchFromData, sliceImageBatch, type ImageBatch } from '@gahb/core';
+import { imageBatchFromData, type ImageBatch } from '@gahb/core';
 import type { Preset } from './presets';
-import { requireExport, type CoreApi, type NpyArray, type PreparedDataset, type SelectImages, type SplitSubsets } from './package-api';
+import { requireExport, type CoreApi, type NpyArray, type PreparedDataset, type SplitSubsets } from './package-api';
+import { readPoolImages } from './pool-file';
 import type { RunDirectory } from './run-directory';
 
 export type DataSetKind = 'c-alpha' | 'photos' | 'disks';
@@ -87,31 +88,45 @@ export function npyToImageBatch(array: NpyArray, name: string): ImageBatch {
   return imageBatchFromData(array.data as Float32Array, array.shape);
 }
 
-/** Training pool, test images and (for photos) patch groups of one data set, read from the run directory. */
+/**
+ * One data set of the run: the training pool stays on disk (only its shape is read here, and
+ * {@link trainingSubset} reads the images it needs), the test images and photo-patch groups are loaded.
+ */
 export interface LoadedDataSet {
   plan: DataSetPlan;
-  pool: ImageBatch;
+  /** Absolute path of `data/KEY/images.npy`. */
+  poolPath: string;
+  /** Shape of the training pool, [n, height, width, channels]. */
+  poolShape: number[];
   test: ImageBatch;
   groups?: Int32Array;
 }
 
-export async function loadDataSet(run: RunDirectory, plan: DataSetPlan, core: Pick<CoreApi, 'readNpy'>): Promise<LoadedDataSet> {
+export async function loadDataSet(run: RunDirectory, plan: DataSetPlan, core: Pick<CoreApi, 'readNpy' | 'readNpyHeader'>): Promise<LoadedDataSet> {
   // A deleted file makes the data step run again on --resume, so that is the fix for an unreadable one.
-  const read = async (file: string) => {
+  const withFix = async <T>(file: string, read: (filePath: string) => Promise<T>): Promise<T> => {
     try {
-      return await core.readNpy(run.resolve('data', plan.key, file));
+      return await read(run.resolve('data', plan.key, file));
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new Error(`${reason} Delete the folder data/${plan.key} and rerun with --resume to prepare it again.`, { cause: error });
     }
   };
-  const pool = npyToImageBatch(await read('images.npy'), `data/${plan.key}/images.npy`);
-  const test = npyToImageBatch(await read('test.npy'), `data/${plan.key}/test.npy`);
-  if (plan.kind !== 'photos') {
-    return { plan, pool, test };
+  const poolPath = run.resolve('data', plan.key, 'images.npy');
+  const poolHeader = await withFix('images.npy', core.readNpyHeader);
+  if ((poolHeader.dtype !== 'uint8' && poolHeader.dtype !== 'float32') || poolHeader.shape.length !== 4) {
+    throw new Error(
+      `data/${plan.key}/images.npy contains ${poolHeader.dtype} values of shape [${poolHeader.shape.join(', ')}]: expected uint8 (or float32) [n, height, width, channels]. ` +
+        `Delete the folder data/${plan.key} and rerun with --resume to prepare it again.`,
+    );
   }
-  const groups = (await read('groups.npy')).data as Int32Array;
-  return { plan, pool, test, groups: groups.length === 0 ? undefined : groups };
+  const test = npyToImageBatch(await withFix('test.npy', core.readNpy), `data/${plan.key}/test.npy`);
+  const loaded: LoadedDataSet = { plan, poolPath, poolShape: poolHeader.shape, test };
+  if (plan.kind !== 'photos') {
+    return loaded;
+  }
+  const groups = (await withFix('groups.npy', core.readNpy)).data as Int32Array;
+  return { ...loaded, groups: groups.length === 0 ? undefined : groups };
 }
 
 /** The training images of one side of a split and their indices in the pool. */
@@ -121,25 +136,27 @@ export interface TrainingSubset {
 }
 
 /**
- * Returns the training subset S1 (`side` 1) or S2 (`side` 2) of size `n`. Synthetic pools use the first
- * or last `n` images; photo pools use splitSubsets so that no photograph contributes to both sides.
+ * Reads the training subset S1 (`side` 1) or S2 (`side` 2) of size `n` from the pool file. Synthetic pools
+ * use the first or last `n` images; photo pools use splitSubsets so that no photograph contributes to both
+ * sides.
  */
-export function trainingSubset(step: string, data: LoadedDataSet, n: number, side: 1 | 2): TrainingSubset {
-  const poolCount = data.pool.shape[0];
+export async function trainingSubset(step: string, data: LoadedDataSet, n: number, side: 1 | 2): Promise<TrainingSubset> {
+  const poolCount = data.poolShape[0];
   if (n > poolCount / 2 && data.plan.kind !== 'photos' && side === 2) {
     throw new Error(`N = ${n} is larger than half the pool of data/${data.plan.key} (${poolCount} images): rerun the data step with this preset.`);
   }
+  let indices: Int32Array;
   if (data.plan.kind !== 'photos') {
     const start = side === 1 ? 0 : poolCount - n;
-    const indices = Int32Array.from({ length: n }, (_, i) => start + i);
-    return { images: sliceImageBatch(data.pool, start, start + n), indices };
+    indices = Int32Array.from({ length: n }, (_, i) => start + i);
+  } else {
+    // Photo sets use splitSubsets: whole photographs per side, or first N / last N for sets without groups.
+    // NOTE: splitSubsets reads only images.shape[0] (and the groups), so the pool images are not loaded for it.
+    const splitSubsets = requireExport<SplitSubsets>(step, '@gahb/datasets', 'splitSubsets');
+    const poolPlaceholder = { shape: data.poolShape } as unknown as ImageBatch;
+    const dataset: PreparedDataset = { images: poolPlaceholder, source: data.plan.key, groups: data.groups, meta: {} };
+    const split = splitSubsets(dataset, n, { testCount: data.plan.testCount });
+    indices = side === 1 ? split.s1.indices : split.s2.indices;
   }
-
-  // Photo sets use splitSubsets: whole photographs per side, or first N / last N for sets without groups.
-  const splitSubsets = requireExport<SplitSubsets>(step, '@gahb/datasets', 'splitSubsets');
-  const selectImages = requireExport<SelectImages>(step, '@gahb/datasets', 'selectImages');
-  const dataset: PreparedDataset = { images: data.pool, source: data.plan.key, groups: data.groups, meta: {} };
-  const split = splitSubsets(dataset, n, { testCount: data.plan.testCount });
-  const indices = side === 1 ? split.s1.indices : split.s2.indices;
-  return { images: selectImages(data.pool, indices), indices };
+  return { images: await readPoolImages(data.poolPath, indices), indices };
 }

@@ -91,6 +91,7 @@ export interface CoreApi {
   writeFileAtomic: typeof core.writeFileAtomic;
   writeJsonAtomic: typeof core.writeJsonAtomic;
   readNpy: typeof core.readNpy;
+  readNpyHeader: typeof core.readNpyHeader;
   writeNpy: typeof core.writeNpy;
   writeImageGrid: typeof core.writeImageGrid;
   startProgress: typeof core.startProgress;
@@ -134,6 +135,7 @@ export function coreApi(step: string): CoreApi {
     'writeFileAtomic',
     'writeJsonAtomic',
     'readNpy',
+    'readNpyHeader',
     'writeNpy',
     'writeImageGrid',
     'startProgress',

@@ -104,7 +104,7 @@ export async function runTrainingJob(context: ReproduceContext, job: TrainingJob
   }
   await ensureBackend(context.options.backend);
   const data = await loadDataSet(run, plan, core);
-  const subset = trainingSubset(step, data, job.n, job.side);
+  const subset = await trainingSubset(step, data, job.n, job.side);
   const testCount = Math.min(preset.generalization.evaluationCount, data.test.shape[0]);
 
   const outDir = run.resolve('checkpoints', job.id);

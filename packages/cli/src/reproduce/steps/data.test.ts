@@ -2,8 +2,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { readNpy } from '@gahb/core';
-import { loadDataSet } from '../data-sets';
+import { readNpy, readNpyHeader } from '@gahb/core';
+import { getGenerator } from '@gahb/synthetic-images';
+import { generatorOptions, loadDataSet, planDataSets, trainingSubset } from '../data-sets';
 import { runPipeline } from '../pipeline';
 import { openRun } from '../reproduce';
 import { RunDirectory } from '../run-directory';
@@ -46,6 +47,29 @@ describe('loadDataSet', () => {
     await mkdir(run.resolve('data', 'disks'), { recursive: true });
     await writeFile(run.resolve('data', 'disks', 'images.npy'), 'not a .npy file');
     const plan = { key: 'disks', kind: 'disks' as const, poolCount: 8, testCount: 8 };
-    await expect(loadDataSet(run, plan, { readNpy })).rejects.toThrow('Delete the folder data/disks and rerun with --resume');
+    await expect(loadDataSet(run, plan, { readNpy, readNpyHeader })).rejects.toThrow('Delete the folder data/disks and rerun with --resume');
+  });
+});
+
+describe('data-disks step', () => {
+  test('pool is uint8 and S2 reads back', async () => {
+    const context = await openRun({ preset: 'smoke', data: 'patches:bundled', out: path.join(dir, 'run'), backend: 'wasm' });
+    const steps = createDataSteps(context.preset).filter((step) => step.name === 'data-disks');
+    const plan = planDataSets(context.preset).find((candidate) => candidate.key === 'disks')!;
+
+    const summary = await runPipeline(context.run, steps, context, { resume: false, logger: context.logger });
+
+    expect(summary.manifests[0].status).toBe('completed');
+    const header = await readNpyHeader(context.run.resolve('data', 'disks', 'images.npy'));
+    expect(header.dtype).toBe('uint8');
+    expect(header.shape[0]).toBe(plan.poolCount);
+
+    const data = await loadDataSet(context.run, plan, { readNpy, readNpyHeader });
+    const subset = await trainingSubset('test', data, 2, 2);
+    const generated = getGenerator('disks').generate(plan.poolCount, context.preset.seed, generatorOptions(context.preset, plan)).images;
+    const imageSize = generated.shape[1] * generated.shape[2];
+    const expected = generated.data.subarray((plan.poolCount - 2) * imageSize).map((value) => Math.min(255, Math.max(0, Math.round(value * 255))) / 255);
+    expect(Array.from(subset.indices)).toEqual([plan.poolCount - 2, plan.poolCount - 1]);
+    expect(Array.from(subset.images.data as Float32Array)).toEqual(Array.from(expected));
   });
 });

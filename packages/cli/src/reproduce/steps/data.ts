@@ -1,15 +1,17 @@
 /**
  * Steps "data-KEY": prepare one data set of the run each (a C^α class or the disks from
  * @gahb/synthetic-images, photo patches or CelebA from @gahb/datasets) and store it as `.npy` files
- * under `data/KEY/`. Synthetic test images come from the same generator with a separate seed, so they
+ * under `data/KEY/`. The training pool is stored as uint8 (quantised to multiples of 1/255, see
+ * ../pool-file.ts), and synthetic pools are generated and written chunk by chunk. Synthetic test images come from the same generator with a separate seed, so they
  * lie outside both training subsets. One step per data set lets the other experiments run when a
  * generator is missing from this build.
  */
 import path from 'node:path';
-import type { ImageBatch } from '@gahb/core';
+import { contiguousImageBatch, type ImageBatch } from '@gahb/core';
 import type { ReproduceContext } from '../context';
 import { dataSetFiles, generatorOptions, imageBatchToNpy, planDataSets, type DataSetPlan } from '../data-sets';
 import { requireExport, requireGenerator, type PrepareDataset, type SelectImages, type SplitSubsets } from '../package-api';
+import { writePoolNpy } from '../pool-file';
 import type { PipelineStep, StepOutcome } from '../pipeline';
 import type { Preset } from '../presets';
 
@@ -30,10 +32,10 @@ function createDataStep(plan: DataSetPlan): PipelineStep<ReproduceContext> {
     title: `Data set ${plan.key}`,
     outputs: () => dataSetFiles(plan),
     async run(context): Promise<StepOutcome> {
-      const { pool, test, groups, testParameters, source } =
-        plan.kind === 'photos' ? await preparePhotos(stepName, context, plan) : generateSynthetic(stepName, context, plan);
       const folder = path.join('data', plan.key);
-      await context.run.writeNpy(path.join(folder, 'images.npy'), imageBatchToNpy(pool));
+      const poolPath = context.run.resolve(folder, 'images.npy');
+      const { poolShape, test, groups, testParameters, source } =
+        plan.kind === 'photos' ? await preparePhotos(stepName, context, plan, poolPath) : await generateSynthetic(stepName, context, plan, poolPath);
       await context.run.writeNpy(path.join(folder, 'test.npy'), imageBatchToNpy(test));
       if (groups !== undefined) {
         await context.run.writeNpy(path.join(folder, 'groups.npy'), { dtype: 'int32', shape: [groups.length], data: groups });
@@ -43,16 +45,18 @@ function createDataStep(plan: DataSetPlan): PipelineStep<ReproduceContext> {
         await context.run.writeNpy(path.join(folder, 'test-parameters.npy'), { dtype: 'float64', shape: [test.shape[0], parameterCount], data: testParameters });
       }
       return {
-        metrics: { source, poolCount: pool.shape[0], testCount: test.shape[0], imageShape: pool.shape.slice(1) },
+        metrics: { source, poolCount: poolShape[0], testCount: test.shape[0], imageShape: poolShape.slice(1) },
         figures: [],
-        summary: `${pool.shape[0]} training-pool images and ${test.shape[0]} test images of ${pool.shape[1]}x${pool.shape[2]} pixels from ${source}.`,
+        summary: `${poolShape[0]} training-pool images and ${test.shape[0]} test images of ${poolShape[1]}x${poolShape[2]} pixels from ${source}.`,
       };
     },
   };
 }
 
+/** Prepared data set: the pool, already written to `images.npy`, and the files the step still writes. */
 interface PreparedPool {
-  pool: ImageBatch;
+  /** Shape of the written training pool, [n, height, width, channels]. */
+  poolShape: number[];
   test: ImageBatch;
   groups?: Int32Array;
   /** Generator parameters of the test images, [testCount, parameters] row-major (synthetic sets). */
@@ -60,18 +64,31 @@ interface PreparedPool {
   source: string;
 }
 
-function generateSynthetic(stepName: string, context: ReproduceContext, plan: DataSetPlan): PreparedPool {
+async function generateSynthetic(stepName: string, context: ReproduceContext, plan: DataSetPlan, poolPath: string): Promise<PreparedPool> {
   const generator = requireGenerator(stepName, plan.kind);
   const options = generatorOptions(context.preset, plan);
 
   // Training pool and test images use different seeds, so no test image is a training image.
   const seed = context.preset.seed;
-  const pool = generator.generate(plan.poolCount, seed, options).images;
   const test = generator.generate(plan.testCount, seed + 1_000_003, options);
-  return { pool, test: test.images, testParameters: test.parameters, source: `synthetic:${plan.kind} ${JSON.stringify(options)}` };
+  // Image i depends only on (seed, i, options), so generating the pool in chunks from startIndex gives
+  // the same images as one call.
+  const imageShape = imageShapeOf(test.images);
+  await writePoolNpy(poolPath, plan.poolCount, imageShape, (start, end) => generator.generate(end - start, seed, options, start).images.data);
+  return {
+    poolShape: [plan.poolCount, ...imageShape],
+    test: test.images,
+    testParameters: test.parameters,
+    source: `synthetic:${plan.kind} ${JSON.stringify(options)}`,
+  };
 }
 
-async function preparePhotos(stepName: string, context: ReproduceContext, plan: DataSetPlan): Promise<PreparedPool> {
+function imageShapeOf(images: ImageBatch): [number, number, number] {
+  const [, height, width, channels] = images.shape;
+  return [height, width, channels];
+}
+
+async function preparePhotos(stepName: string, context: ReproduceContext, plan: DataSetPlan, poolPath: string): Promise<PreparedPool> {
   const prepareDataset = requireExport<PrepareDataset>(stepName, '@gahb/datasets', 'prepareDataset');
   const splitSubsets = requireExport<SplitSubsets>(stepName, '@gahb/datasets', 'splitSubsets');
   const selectImages = requireExport<SelectImages>(stepName, '@gahb/datasets', 'selectImages');
@@ -98,5 +115,9 @@ async function preparePhotos(stepName: string, context: ReproduceContext, plan: 
   const test = selectImages(dataset.images, split.s1.testIndices);
   // An empty groups file stands for a set without groups (e.g. CelebA), split as first N / last N.
   const groups = dataset.groups ?? new Int32Array(0);
-  return { pool: dataset.images, test, groups, source: dataset.source };
+  const imageShape = imageShapeOf(dataset.images);
+  const imageSize = imageShape[0] * imageShape[1] * imageShape[2];
+  const pool = contiguousImageBatch(dataset.images);
+  await writePoolNpy(poolPath, pool.shape[0], imageShape, (start, end) => pool.data.subarray(start * imageSize, end * imageSize));
+  return { poolShape: [pool.shape[0], ...imageShape], test, groups, source: dataset.source };
 }

@@ -57,8 +57,8 @@ export const generalizationStep: PipelineStep<ReproduceContext> = {
       const rows: GeneralizationRow[] = [];
 
       for (const pair of dataset.pairs) {
-        const s1 = trainingSubset(stepName, data, pair.n, 1);
-        const s2 = trainingSubset(stepName, data, pair.n, 2);
+        const s1 = await trainingSubset(stepName, data, pair.n, 1);
+        const s2 = await trainingSubset(stepName, data, pair.n, 2);
         const evaluationCount = Math.min(pair.n, preset.generalization.evaluationCount);
         const s1Train = sliceImageBatch(s1.images, 0, evaluationCount);
         const s2Train = sliceImageBatch(s2.images, 0, evaluationCount);

@@ -119,8 +119,8 @@ export const samplingStep: PipelineStep<ReproduceContext> = {
       const subsets: Array<[TrainingSubset, TrainingSubset]> = [];
 
       for (const pair of dataset.pairs) {
-        const s1 = trainingSubset(stepName, data, pair.n, 1);
-        const s2 = trainingSubset(stepName, data, pair.n, 2);
+        const s1 = await trainingSubset(stepName, data, pair.n, 1);
+        const s2 = await trainingSubset(stepName, data, pair.n, 2);
         const network1 = await loadJobDenoiser(context, stepName, pair.s1);
         const network2 = await loadJobDenoiser(context, stepName, pair.s2);
         const pairStatistics = await samplePair(network1, network2, s1, s2);
