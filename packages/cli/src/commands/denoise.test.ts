@@ -1,10 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { readNpy, writeNpy } from '@gahb/core';
 import { createNetwork, saveCheckpoint } from '@gahb/models';
 import { initBackend } from '@gahb/backend';
-import { createProgram } from '../main';
+import { finishCliTest, gahb, startCliTest } from '../../test/cli-harness';
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
@@ -12,24 +10,12 @@ beforeAll(async () => {
 
 let dir: string;
 let output: string[];
-let logSpy: jest.SpyInstance;
 
 beforeEach(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'gahb-denoise-cli-'));
-  output = [];
-  logSpy = jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-    output.push(args.join(' '));
-  });
+  ({ dir, output } = await startCliTest('gahb-denoise-cli-'));
 });
 
-afterEach(async () => {
-  logSpy.mockRestore();
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function gahb(...args: string[]): Promise<void> {
-  await createProgram().parseAsync(['node', 'gahb', ...args]);
-}
+afterEach(finishCliTest);
 
 describe('gahb denoise', () => {
   test('identity network leaves PSNR unchanged', async () => {

@@ -1,33 +1,20 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { readNpy } from '@gahb/core';
 import { loadCheckpoint } from '@gahb/models';
-import { createProgram } from '../main';
+import { finishCliTest, gahb, startCliTest } from '../../test/cli-harness';
 
 const fixtures = path.join(__dirname, '../../../models/test/fixtures/pytorch-reference');
 
 let dir: string;
 let output: string[];
-let logSpy: jest.SpyInstance;
 
 beforeEach(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'gahb-import-cli-'));
-  output = [];
-  logSpy = jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-    output.push(args.join(' '));
-  });
+  ({ dir, output } = await startCliTest('gahb-import-cli-'));
 });
 
-afterEach(async () => {
-  logSpy.mockRestore();
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function gahb(...args: string[]): Promise<void> {
-  await createProgram().parseAsync(['node', 'gahb', ...args]);
-}
+afterEach(finishCliTest);
 
 describe('gahb import-pytorch', () => {
   test('unet checkpoint reproduces PyTorch output', async () => {

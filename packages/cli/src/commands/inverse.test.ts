@@ -1,11 +1,10 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readNpy, writeNpy } from '@gahb/core';
 import { superResolution } from '@gahb/diffusion';
 import { createNetwork, saveCheckpoint } from '@gahb/models';
 import { initBackend } from '@gahb/backend';
-import { createProgram } from '../main';
+import { finishCliTest, gahb, startCliTest } from '../../test/cli-harness';
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
@@ -13,24 +12,12 @@ beforeAll(async () => {
 
 let dir: string;
 let output: string[];
-let logSpy: jest.SpyInstance;
 
 beforeEach(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'gahb-inverse-cli-'));
-  output = [];
-  logSpy = jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-    output.push(args.join(' '));
-  });
+  ({ dir, output } = await startCliTest('gahb-inverse-cli-'));
 });
 
-afterEach(async () => {
-  logSpy.mockRestore();
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function gahb(...args: string[]): Promise<void> {
-  await createProgram().parseAsync(['node', 'gahb', ...args]);
-}
+afterEach(finishCliTest);
 
 describe('gahb inverse', () => {
   test('super-resolution keeps block sums of input', async () => {

@@ -1,10 +1,9 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { RandomStream, readNpy } from '@gahb/core';
 import { createNetwork, saveCheckpoint } from '@gahb/models';
 import { initBackend } from '@gahb/backend';
-import { createProgram } from '../main';
+import { finishCliTest, gahb, startCliTest } from '../../test/cli-harness';
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
@@ -12,24 +11,12 @@ beforeAll(async () => {
 
 let dir: string;
 let output: string[];
-let logSpy: jest.SpyInstance;
 
 beforeEach(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'gahb-sample-cli-'));
-  output = [];
-  logSpy = jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-    output.push(args.join(' '));
-  });
+  ({ dir, output } = await startCliTest('gahb-sample-cli-'));
 });
 
-afterEach(async () => {
-  logSpy.mockRestore();
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function gahb(...args: string[]): Promise<void> {
-  await createProgram().parseAsync(['node', 'gahb', ...args]);
-}
+afterEach(finishCliTest);
 
 /** Saves a bf-cnn checkpoint; with `identity` all weights are zero, so it predicts zero noise and x̂(y) = y. */
 async function saveModel(name: string, identity: boolean): Promise<string> {

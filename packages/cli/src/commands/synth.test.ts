@@ -1,31 +1,19 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { readNpy } from '@gahb/core';
 import { getGenerator } from '@gahb/synthetic-images';
+import { finishCliTest, gahb, startCliTest } from '../../test/cli-harness';
 import { createProgram } from '../main';
 
 let dir: string;
 let output: string[];
-let logSpy: jest.SpyInstance;
 
 beforeEach(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'gahb-synth-cli-'));
-  output = [];
-  logSpy = jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-    output.push(args.join(' '));
-  });
+  ({ dir, output } = await startCliTest('gahb-synth-cli-'));
 });
 
-afterEach(async () => {
-  logSpy.mockRestore();
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function gahb(...args: string[]): Promise<void> {
-  await createProgram().parseAsync(['node', 'gahb', ...args]);
-}
+afterEach(finishCliTest);
 
 describe('gahb synth', () => {
   test('c-alpha writes images, parameters and grid', async () => {

@@ -1,31 +1,18 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeNpy } from '@gahb/core';
 import type { EpochMetrics } from '@gahb/models';
-import { createProgram } from '../main';
 import { parseConfigPairs, stopIfDiverged } from './train';
+import { finishCliTest, gahb, startCliTest } from '../../test/cli-harness';
 
 let dir: string;
 let output: string[];
-let logSpy: jest.SpyInstance;
 
 beforeEach(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'gahb-train-cli-'));
-  output = [];
-  logSpy = jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-    output.push(args.join(' '));
-  });
+  ({ dir, output } = await startCliTest('gahb-train-cli-'));
 });
 
-afterEach(async () => {
-  logSpy.mockRestore();
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function gahb(...args: string[]): Promise<void> {
-  await createProgram().parseAsync(['node', 'gahb', ...args]);
-}
+afterEach(finishCliTest);
 
 /** Writes 10 smooth 8x8 grayscale images (ramps of varying slope) as float32 .npy [10, 8, 8, 1]. */
 async function writeRamps(file: string): Promise<void> {
