@@ -34,7 +34,7 @@ describe('loadPlugins', () => {
   });
 
   test('missing plugin names the package and the folder', () => {
-    expect(() => loadPlugins('gahb-no-such-plugin', dir)).toThrow(`GAHB_PLUGINS names "gahb-no-such-plugin", which cannot be found from ${dir}`);
+    expect(() => loadPlugins('gahb-no-such-plugin', dir)).toThrow(`Plugin "gahb-no-such-plugin" named in GAHB_PLUGINS was not found from ${dir}`);
   });
 
   test('empty variable loads nothing', () => {

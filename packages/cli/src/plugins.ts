@@ -14,7 +14,7 @@ export function loadPlugins(names = process.env.GAHB_PLUGINS ?? '', baseDirector
     try {
       resolved = requireFromBase.resolve(name);
     } catch {
-      throw new Error(`GAHB_PLUGINS names "${name}", which cannot be found from ${baseDirectory}: install it there or give its path.`);
+      throw new Error(`Plugin "${name}" named in GAHB_PLUGINS was not found from ${baseDirectory}: install it there or give its path.`);
     }
     requireFromBase(resolved);
     loaded.push(name);
