@@ -4,7 +4,7 @@
  */
 import type { ImageBatch } from '@gahb/core';
 
-/** Which samples to draw. */
+/** Request of samples: count, seed, image shape and first sample index. */
 export interface SampleRequest {
   /** Number of samples. */
   count: number;
@@ -19,7 +19,7 @@ export interface SampleRequest {
   firstIndex?: number;
 }
 
-/** Why a sample stopped. */
+/** Reason a sample stopped. */
 export type SampleStatus = 'converged' | 'max-iterations' | 'diverged';
 
 /** The path of each sample through the sampler, recorded when `trajectoryEvery` is set. */
@@ -41,7 +41,7 @@ export interface SampleResult {
   iterations: Int32Array;
   /** Effective noise level σ of each sample's last state, in pixel units. */
   finalSigma: Float32Array;
-  /** Why each sample stopped. */
+  /** Reason each sample stopped. */
   status: SampleStatus[];
   /** Present when the options asked for it. */
   trajectory?: SampleTrajectory;

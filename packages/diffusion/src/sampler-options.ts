@@ -17,7 +17,7 @@ export interface SamplerProgress {
   maxSigma: number;
 }
 
-/** What the sampler does when a sample's effective noise level exceeds `divergenceSigma`. */
+/** Action of the sampler when a sample's effective noise level exceeds `divergenceSigma`. */
 export type DivergenceAction = 'mark' | 'error';
 
 /** Step-size schedule: `ramp` is h_t = h0·t / (1 + h0·(t − 1)) (the authors' code), `constant` is h_t = h0 (the paper's Algorithm 1). */

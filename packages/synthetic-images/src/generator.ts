@@ -9,7 +9,7 @@ export interface GeneratorOptionSpec {
   type: 'number' | 'integer' | 'boolean' | 'string';
   /** Value used when the option is not given; null means "unset", which the generator interprets. */
   default: unknown;
-  /** What the option sets, with its unit. */
+  /** Description of the option: what it sets, with its unit. */
   description: string;
   /** Smallest valid value (inclusive unless `exclusiveMin`). */
   min?: number;
@@ -62,7 +62,7 @@ export interface ManifoldGenerator<O = Record<string, unknown>> extends ImageGen
   differenceSteps(options: O): number[];
 }
 
-/** Whether `generator` implements {@link ManifoldGenerator}. */
+/** Returns whether `generator` implements {@link ManifoldGenerator}. */
 export function isManifoldGenerator(generator: ImageGenerator<any>): generator is ManifoldGenerator<any> {
   const candidate = generator as Partial<ManifoldGenerator<any>>;
   return (

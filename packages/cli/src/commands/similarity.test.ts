@@ -77,7 +77,7 @@ describe('gahb similarity', () => {
     expect(report.paired.similarity[1]).toBeCloseTo(-1, 5);
     await expect(
       gahb('similarity', '--samples', path.join(dir, 'samples.npy'), '--model-index', '2', '--train', path.join(dir, 'train.npy'), '--out', out),
-    ).rejects.toThrow('holds the samples of 2 model(s), so model index 2 does not exist');
+    ).rejects.toThrow('contains the samples of 2 model(s), so model index 2 does not exist');
   });
 
   test('reports invalid and empty files', async () => {

@@ -39,7 +39,7 @@ async function readImages(file: string, modelIndex = 0): Promise<ImageBatch> {
   if (shape.length === 5) {
     const [models, ...imageShape] = shape;
     if (modelIndex >= models) {
-      throw new Error(`"${file}" holds the samples of ${models} model(s), so model index ${modelIndex} does not exist: use 0 to ${models - 1}.`);
+      throw new Error(`"${file}" contains the samples of ${models} model(s), so model index ${modelIndex} does not exist: use 0 to ${models - 1}.`);
     }
     const modelSize = imageShape.reduce((product, dimension) => product * dimension, 1);
     values = values.subarray(modelIndex * modelSize, (modelIndex + 1) * modelSize);
