@@ -2,7 +2,9 @@
  * Steps "training-sweep", "training-c-alpha" and "training-disks": train the networks of one experiment
  * each, `--jobs` at a time, after writing the sweep manifest (`sweep/manifest.json`, one task per network
  * of the whole run). Networks trained elsewhere (a Slurm job array on the same run directory) count as
- * finished once their `checkpoints/ID/job.json` exists.
+ * finished once their `checkpoints/ID/job.json` exists. When an experiment's unfinished networks would leave
+ * some of the `--jobs` slots idle in its last round, networks of the experiments after it fill those slots
+ * (their data must be ready); their own steps then find them finished.
  */
 import type { ReproduceContext } from '../context';
 import { cAlphaKey } from '../data-sets';
@@ -13,6 +15,9 @@ import { sweepDataSets } from '../sweep-networks';
 import { dataStepName } from './data';
 
 export type TrainingExperiment = 'sweep' | 'c-alpha' | 'disks';
+
+/** The training experiments in the order in which `gahb reproduce` runs them. */
+export const trainingExperiments: readonly TrainingExperiment[] = ['sweep', 'c-alpha', 'disks'];
 
 /** Returns the name of the step that trains the networks of `experiment`. */
 export function trainingStepName(experiment: TrainingExperiment): string {
@@ -43,7 +48,8 @@ export function createTrainingStep(preset: Preset, experiment: TrainingExperimen
     outputs: () => [sweepManifestPath, ...jobs.map(jobDoneFile)],
     async run(context): Promise<StepOutcome> {
       await writeSweepManifest(context);
-      await runTrainingJobs(context, jobs, trainingStepName(experiment));
+      const backfill = await backfillJobs(context, experiment, jobs);
+      await runTrainingJobs(context, [...jobs, ...backfill], trainingStepName(experiment));
 
       const seconds: Record<string, number> = {};
       for (const job of jobs) {
@@ -59,6 +65,36 @@ export function createTrainingStep(preset: Preset, experiment: TrainingExperimen
       };
     },
   };
+}
+
+/**
+ * Returns unfinished networks of the experiments after `experiment` that fill the slots the unfinished
+ * `jobs` leave idle in their last round of `--jobs` parallel trainings. Only networks whose data step has
+ * completed are taken, so a missing data set never fails this step.
+ */
+export async function backfillJobs(context: ReproduceContext, experiment: TrainingExperiment, jobs: TrainingJob[]): Promise<TrainingJob[]> {
+  const slots = context.options.jobs;
+  const pending = jobs.filter((job) => !context.run.exists(jobDoneFile(job))).length;
+  if (slots <= 1 || pending === 0 || pending % slots === 0) {
+    return [];
+  }
+  const idle = slots - (pending % slots);
+  const own = new Set(jobs.map((job) => job.id));
+  const later = trainingExperiments.slice(trainingExperiments.indexOf(experiment) + 1);
+  const chosen: TrainingJob[] = [];
+  for (const candidate of later.flatMap((name) => experimentJobs(context.preset, name))) {
+    if (chosen.length === idle) {
+      break;
+    }
+    if (own.has(candidate.id) || chosen.some((job) => job.id === candidate.id) || context.run.exists(jobDoneFile(candidate))) {
+      continue;
+    }
+    const data = await context.run.readStepManifest(dataStepName(candidate.dataset));
+    if (data?.status === 'completed') {
+      chosen.push(candidate);
+    }
+  }
+  return chosen;
 }
 
 /** Writes `sweep/manifest.json` for the preset of `context` unless it exists with the same tasks. */
