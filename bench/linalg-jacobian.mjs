@@ -1,13 +1,15 @@
 // Benchmark of @gahb/linalg-analysis against PyTorch on the same machine in the same run:
-// - Jacobian rows of the study's bias-free UNet (3 blocks, 64 channels, random weights) by batched
-//   vector-Jacobian products on the wasm backend, timed on `--rows` rows and extrapolated to all d rows;
+// - the Jacobian of the study's bias-free UNet (3 blocks, 64 channels, random weights) on the wasm backend,
+//   by batched vector-Jacobian products (rows) and by the network's linearization (columns, one forward
+//   pass per batch), timed on `--rows` rows or columns and extrapolated to all d;
 // - the dense symmetric eigendecomposition (symmetricEigen) of an n×n matrix against torch.linalg.eigh;
-// - Lanczos top-k on double-VJP products of (A + Aᵀ)/2, timed per product.
+// - Lanczos top-k on products (A + Aᵀ)v/2 (a linearized product and a vector-Jacobian product), timed per product.
 // The PyTorch side is bench/pytorch/jacobian.py run with Debian's /usr/bin/python3 (python3-torch).
 //
 // Build first: npx tsc -b packages/linalg-analysis/tsconfig.build.json packages/models/tsconfig.build.json
 // Run:         node bench/linalg-jacobian.mjs [--size 40] [--rows 128] [--chunk 64] [--eigen 1600]
 //                [--lanczos-size 80] [--lanczos-k 100] [--lanczos-iterations 20] [--threads 2] [--skip-pytorch]
+//                [--method both|vector-jacobian|linearized] [--jacobian-threads 1]
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +21,7 @@ import linalg from '../packages/linalg-analysis/dist/index.js';
 const { createImageBatch, RandomStream } = core;
 const { initBackend } = backend;
 const { createNetwork } = models;
-const { computeJacobianRows, symmetricEigen, lanczosTopK, jacobianProductPair } = linalg;
+const { computeJacobianRows, computeJacobianColumns, symmetricEigen, lanczosTopK, jacobianProductPair } = linalg;
 
 function option(name, fallback) {
   const index = process.argv.indexOf(name);
@@ -35,6 +37,10 @@ const lanczosK = option('--lanczos-k', 100);
 const lanczosIterations = option('--lanczos-iterations', 20);
 const threads = option('--threads', 2);
 const skipPytorch = process.argv.includes('--skip-pytorch');
+const jacobianThreads = option('--jacobian-threads', 1);
+const methodIndex = process.argv.indexOf('--method');
+const methodChoice = methodIndex >= 0 ? process.argv[methodIndex + 1] : 'both';
+const methods = methodChoice === 'both' ? ['vector-jacobian', 'linearized'] : [methodChoice];
 
 function randomImage(side) {
   const image = createImageBatch(1, side, side, 1);
@@ -50,18 +56,25 @@ console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map
 const choice = await initBackend({ backend: 'wasm' });
 console.log(`backend: ${choice.name} (${choice.reason})`);
 
-// 1. Jacobian rows of the UNet at size×size (skipped with --rows 0).
+// 1. Jacobian of the UNet at size×size, by rows (vector-Jacobian products) and by columns (linearization);
+//    skipped with --rows 0.
 const network = createNetwork('bf-unet', {}, 0);
 const denoiser = network.denoiser();
-let jacobianSeconds = NaN;
+const jacobianSeconds = {};
 if (rows > 0) {
   const image = randomImage(size);
   const d = size * size;
-  await computeJacobianRows(denoiser, image, 0, Math.min(chunk, rows), { chunkSize: chunk }); // warm-up
-  const jacobianStart = performance.now();
-  await computeJacobianRows(denoiser, image, 0, rows, { chunkSize: chunk });
-  jacobianSeconds = (performance.now() - jacobianStart) / 1000;
-  report(`gahb Jacobian ${size}x${size}, ${rows} rows`, { s: jacobianSeconds, 'rows/s': rows / jacobianSeconds, 'full d estimate s': (jacobianSeconds * d) / rows });
+  for (const method of methods) {
+    const compute = method === 'linearized' ? computeJacobianColumns : computeJacobianRows;
+    await compute(denoiser, image, 0, Math.min(chunk, rows), { chunkSize: chunk }); // warm-up
+    const start = performance.now();
+    // With threads > 1 the time includes starting the workers (backend and network in each).
+    await compute(denoiser, image, 0, rows, { chunkSize: chunk, threads: jacobianThreads });
+    const seconds = (performance.now() - start) / 1000;
+    jacobianSeconds[method] = seconds;
+    const unit = method === 'linearized' ? 'columns' : 'rows';
+    report(`gahb Jacobian ${size}x${size} (${method}, ${jacobianThreads} thr.), ${rows} ${unit}`, { s: seconds, [`${unit}/s`]: rows / seconds, 'full d estimate s': (seconds * d) / rows });
+  }
 }
 
 // 2. Dense symmetric eigendecomposition of an n×n random symmetric matrix (skipped with --eigen 0).
@@ -117,8 +130,10 @@ if (!skipPytorch) {
       s: torch.jacobianRowsSeconds,
       'rows/s': rows / torch.jacobianRowsSeconds,
       'full d estimate s': torch.jacobianFullSecondsEstimate,
-      'gahb/PyTorch time': jacobianSeconds / torch.jacobianRowsSeconds,
     });
+    for (const [method, seconds] of Object.entries(jacobianSeconds)) {
+      report(`  gahb (${method}) / PyTorch time`, { ratio: seconds / torch.jacobianRowsSeconds });
+    }
   }
   if (n > 0) {
     report(`PyTorch torch.linalg.eigh n = ${n}`, { s: torch.eigenSeconds, 'gahb/PyTorch time': eigenSeconds / torch.eigenSeconds });

@@ -25,4 +25,40 @@ export interface Denoiser {
    * Jacobian analysis is to run on it.
    */
   denoise(noisy: Tensor4D, options?: DenoiseOptions): Tensor4D;
+
+  /**
+   * Optional: returns the Jacobian A(y) = ∂x̂/∂y at the single image `image` ([1, height, width, channels]) as a
+   * linear map, so that A(y)v costs one forward pass of a batch of directions v instead of a forward and a
+   * backward pass. Networks of ReLU, convolutions and other linear layers implement it by fixing each ReLU's
+   * on/off pattern at y. The Jacobian analysis uses it when present and vector-Jacobian products otherwise.
+   */
+  linearize?(image: Tensor4D, options?: DenoiseOptions): LinearizedDenoiser;
+
+  /**
+   * Optional: how another thread builds the same denoiser, so that work such as the Jacobian can be shared
+   * among worker threads. Called when the work starts; the recipe holds the denoiser's current state.
+   */
+  workerRecipe?(): DenoiserRecipe;
+}
+
+/**
+ * How a worker thread rebuilds a denoiser: it loads `module` (a package name resolvable from the gahb
+ * packages, or an absolute path) and awaits `module[exportName](argument)`, which returns the Denoiser.
+ * `argument` crosses threads by structured cloning (plain objects, arrays, typed arrays).
+ */
+export interface DenoiserRecipe {
+  module: string;
+  exportName: string;
+  argument: unknown;
+}
+
+/** The Jacobian A(y) of a denoiser at one image y, as a linear map on batches of directions. */
+export interface LinearizedDenoiser {
+  /**
+   * Returns A(y)v for each direction v of `directions` ([n, height, width, channels], the shape of y with any
+   * n). The caller owns the returned tensor; `directions` is not disposed.
+   */
+  apply(directions: Tensor4D): Tensor4D;
+  /** Releases the tensors held for y (the ReLU patterns). */
+  dispose(): void;
 }

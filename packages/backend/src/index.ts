@@ -1,4 +1,4 @@
-export type { Denoiser, DenoiseOptions } from './denoiser';
+export type { Denoiser, DenoiseOptions, DenoiserRecipe, LinearizedDenoiser } from './denoiser';
 export { imageBatchToTensor, tensorToImageBatch } from './conversion';
 export { initBackend } from './init-backend';
 export type { InitBackendOptions, BackendChoice } from './init-backend';

@@ -11,6 +11,7 @@ import {
   jacobianChecks,
   jacobianProductPair,
   relativeDistance,
+  type JacobianMethod,
 } from './jacobian';
 import { lanczosTopK } from './lanczos';
 import { symmetricEigen } from './symmetric-eigen';
@@ -28,8 +29,12 @@ export interface AnalyzeOptions {
   topK?: number;
   /** Forces the dense path (all eigenpairs) even when `topK` is set. */
   full?: boolean;
-  /** Rows per backward pass of the dense Jacobian. Default 64. */
+  /** Rows (or columns) per pass of the dense Jacobian. Default 64. */
   chunkSize?: number;
+  /** How the Jacobian and its products are computed (see JacobianMethod). Default 'auto'. */
+  method?: JacobianMethod;
+  /** Worker threads of the dense Jacobian (see JacobianOptions.threads). Default 1. */
+  threads?: number;
   /** Random probes of the trace and asymmetry estimates on the Lanczos path. Default 16. */
   traceProbes?: number;
   /** Maximum Lanczos iterations. Default min(d, 3·topK + 60). */
@@ -128,7 +133,13 @@ export async function analyzeDenoiserAt(denoiser: Denoiser, clean: ImageBatch, o
   if (topK === undefined) {
     // Dense path: A, its checks, and all eigenpairs of (A + Aᵀ)/2.
     const jacobianStart = performance.now();
-    const jacobian = await computeJacobian(denoiser, noisy, { sigma, chunkSize: options.chunkSize, onProgress: options.onProgress });
+    const jacobian = await computeJacobian(denoiser, noisy, {
+      sigma,
+      chunkSize: options.chunkSize,
+      onProgress: options.onProgress,
+      method: options.method,
+      threads: options.threads,
+    });
     const checks = await jacobianChecks(denoiser, noisy, jacobian, { sigma, seed });
     const eigenStart = performance.now();
     const { eigenvalues, eigenvectors } = symmetricEigen(jacobian, d);
@@ -161,7 +172,7 @@ export async function analyzeDenoiserAt(denoiser: Denoiser, clean: ImageBatch, o
   const progress = startProgress({ label: `lanczos ${denoiser.name}`, total: maxIterations, unit: 'products' });
   const result = await lanczosTopK(
     async (v) => {
-      const { product, transposeProduct } = await jacobianProductPair(denoiser, noisy, v, { sigma });
+      const { product, transposeProduct } = await jacobianProductPair(denoiser, noisy, v, { sigma, method: options.method });
       return product.map((value, i) => 0.5 * (value + transposeProduct[i]));
     },
     d,
@@ -180,7 +191,7 @@ export async function analyzeDenoiserAt(denoiser: Denoiser, clean: ImageBatch, o
   const lanczosEnd = performance.now();
 
   const estimates = await traceAndAsymmetryEstimates(denoiser, noisy, options.traceProbes ?? 16, seed, sigma);
-  const { product: appliedToY } = await jacobianProductPair(denoiser, noisy, y, { sigma });
+  const { product: appliedToY } = await jacobianProductPair(denoiser, noisy, y, { sigma, method: options.method });
 
   return {
     ...common,

@@ -9,13 +9,14 @@ export type { LanczosOptions, LanczosResult, SymmetricMatVec } from './lanczos';
 export {
   computeJacobian,
   computeJacobianRows,
+  computeJacobianColumns,
   jacobianVectorProduct,
   vectorJacobianProduct,
   jacobianProductPair,
   jacobianChecks,
   relativeAsymmetry,
 } from './jacobian';
-export type { JacobianOptions, JacobianProductOptions, JacobianChecks, JacobianCheckOptions } from './jacobian';
+export type { JacobianOptions, JacobianProductOptions, JacobianChecks, JacobianCheckOptions, JacobianMethod } from './jacobian';
 export { analyzeDenoiserAt, spectrumAcrossSigmas, traceAndAsymmetryEstimates, peakSignalToNoiseRatio } from './analysis';
 export type { AnalyzeOptions, JacobianAnalysis, SpectrumAtSigma } from './analysis';
 export { fitRate, optimalCAlphaSlope, sigmaToPsnr } from './rate-fit';

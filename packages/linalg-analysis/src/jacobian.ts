@@ -3,7 +3,16 @@
 // (Kadkhodaie et al., ICLR 2024, eq. 6), agreement with finite differences, and the relative asymmetry.
 import * as tf from '@tensorflow/tfjs-core';
 import { assertImageBatch, RandomStream, startProgress, type ImageBatch } from '@gahb/core';
-import type { Denoiser } from '@gahb/backend';
+import { computeJacobianShares, type JacobianShare } from './jacobian-threads';
+import type { Denoiser, LinearizedDenoiser } from '@gahb/backend';
+
+/**
+ * How the Jacobian is computed: 'vector-jacobian' by batched vector-Jacobian products (a forward and a
+ * backward pass per batch of rows, works with any differentiable denoiser), 'linearized' by the denoiser's
+ * `linearize` (one forward pass per batch of columns), 'auto' (default) by 'linearized' when the denoiser
+ * has `linearize` and by 'vector-jacobian' otherwise.
+ */
+export type JacobianMethod = 'auto' | 'vector-jacobian' | 'linearized';
 
 /** Options of {@link computeJacobian}. */
 export interface JacobianOptions {
@@ -13,12 +22,22 @@ export interface JacobianOptions {
   chunkSize?: number;
   /** Called after each chunk with the number of rows done and the number requested (d for the full Jacobian). */
   onProgress?: (rowsDone: number, rows: number) => void;
+  /** See {@link JacobianMethod}. Default 'auto'. */
+  method?: JacobianMethod;
+  /**
+   * Worker threads that share the rows or columns, each with its own TensorFlow.js backend instance (wasm
+   * or cpu, which run one thread each). Default 1 (the calling thread). More than 1 needs a denoiser with
+   * `workerRecipe` (the networks of @gahb/models have one) and costs each worker about a second to start.
+   */
+  threads?: number;
 }
 
 /** Options of the matrix-free products. */
 export interface JacobianProductOptions {
   /** Noise level passed to `denoiser.denoise`. */
   sigma?: number;
+  /** Method of the products A v ({@link JacobianMethod}); Aᵀu is always a vector-Jacobian product. Default 'auto'. */
+  method?: JacobianMethod;
 }
 
 /** Result of {@link jacobianChecks}. */
@@ -53,18 +72,140 @@ export function imageDimension(image: ImageBatch, caller: string): number {
 /**
  * Computes the dense Jacobian A(y) of `denoiser` at `image` ([1, height, width, channels]) as a d×d row-major
  * Float64Array, d = height·width·channels; row i is the gradient of output pixel i (index in row-major order
- * over height, width, channels). Each backward pass differentiates Σ x̂(Y) ⊙ U over a batch Y of `chunkSize`
- * copies of y with one-hot cotangents U, so it yields `chunkSize` rows. The denoiser must treat batch entries
- * independently (batch norm in evaluation mode).
+ * over height, width, channels). By vector-Jacobian products, each backward pass differentiates Σ x̂(Y) ⊙ U
+ * over a batch Y of `chunkSize` copies of y with one-hot cotangents U, so it yields `chunkSize` rows. By the
+ * linearization, each forward pass applies A(y) to `chunkSize` one-hot directions and yields as many
+ * columns. The denoiser must treat batch entries independently (batch norm in evaluation mode).
  */
 export async function computeJacobian(denoiser: Denoiser, image: ImageBatch, options: JacobianOptions = {}): Promise<Float64Array> {
   const d = imageDimension(image, 'computeJacobian');
-  return computeJacobianRows(denoiser, image, 0, d, options);
+  if (resolveMethod(denoiser, options.method, 'computeJacobian') === 'vector-jacobian') {
+    return computeJacobianRows(denoiser, image, 0, d, options);
+  }
+  // Columns j of A are rows j of Aᵀ; transposing in place keeps one d×d array.
+  const jacobian = await computeJacobianColumns(denoiser, image, 0, d, options);
+  transposeInPlace(jacobian, d);
+  return jacobian;
 }
 
 /**
- * Computes rows first…first+count−1 of the Jacobian (count×d row-major), as {@link computeJacobian} does for
- * all rows; useful to spread a large Jacobian over several processes or to time part of it.
+ * Computes columns first…first+count−1 of the Jacobian A(y) with the denoiser's `linearize` (one forward
+ * pass per `chunkSize` columns), returned as count×d row-major: row k is column first + k, the response
+ * A(y)e_j of the denoiser to a unit change of input pixel j = first + k.
+ */
+export async function computeJacobianColumns(
+  denoiser: Denoiser,
+  image: ImageBatch,
+  first: number,
+  count: number,
+  options: JacobianOptions = {},
+): Promise<Float64Array> {
+  const d = imageDimension(image, 'computeJacobianColumns');
+  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(count) || first < 0 || count < 0 || first + count > d) {
+    throw new Error(`computeJacobianColumns: columns [${first}, ${first + count}) are invalid: use a range inside [0, d = ${d}).`);
+  }
+  resolveMethod(denoiser, 'linearized', 'computeJacobianColumns');
+  const chunkSize = checkedChunkSize(options.chunkSize, 'computeJacobianColumns');
+  const threads = checkedThreads(options.threads, 'computeJacobianColumns');
+  if (threads > 1) {
+    return inThreads('computeJacobianColumns', denoiser, image, { kind: 'columns', first, count, chunkSize, sigma: options.sigma }, threads, options);
+  }
+  const shape = image.shape as [number, number, number, number];
+  const jacobian = new Float64Array(count * d);
+  const progress = startProgress({ label: `jacobian ${denoiser.name}`, total: count, unit: 'columns' });
+  const linearized = linearizeAt(denoiser, image, options.sigma);
+  try {
+    for (let offset = 0; offset < count; offset += chunkSize) {
+      const columns = Math.min(chunkSize, count - offset);
+      const directions = oneHotCotangents(columns, shape, first + offset, d);
+      const responses = linearized.apply(directions);
+      directions.dispose();
+      const values = await responses.data();
+      responses.dispose();
+      jacobian.set(values, offset * d);
+      progress.tick(columns);
+      options.onProgress?.(offset + columns, count);
+    }
+    progress.done();
+  } finally {
+    linearized.dispose();
+  }
+  return jacobian;
+}
+
+function linearizeAt(denoiser: Denoiser, image: ImageBatch, sigma: number | undefined): LinearizedDenoiser {
+  const y = tf.tensor4d(image.data, image.shape as [number, number, number, number]);
+  try {
+    return (denoiser.linearize as NonNullable<Denoiser['linearize']>)(y, sigma === undefined ? undefined : { sigma });
+  } finally {
+    y.dispose();
+  }
+}
+
+function resolveMethod(denoiser: Denoiser, method: JacobianMethod | undefined, caller: string): 'vector-jacobian' | 'linearized' {
+  const chosen = method ?? 'auto';
+  if (chosen !== 'auto' && chosen !== 'vector-jacobian' && chosen !== 'linearized') {
+    throw new Error(`${caller}: method '${String(chosen)}' is invalid: use 'auto', 'vector-jacobian' or 'linearized'.`);
+  }
+  if (chosen === 'linearized' && typeof denoiser.linearize !== 'function') {
+    throw new Error(`${caller}: denoiser ${denoiser.name} has no linearize method; use method 'vector-jacobian' (or 'auto').`);
+  }
+  if (chosen === 'auto') {
+    return typeof denoiser.linearize === 'function' ? 'linearized' : 'vector-jacobian';
+  }
+  return chosen;
+}
+
+function checkedThreads(threads: number | undefined, caller: string): number {
+  const count = threads ?? 1;
+  if (!Number.isSafeInteger(count) || count < 1) {
+    throw new Error(`${caller}: threads ${count} is invalid: use a positive integer (1 computes on the calling thread).`);
+  }
+  return count;
+}
+
+async function inThreads(
+  caller: string,
+  denoiser: Denoiser,
+  image: ImageBatch,
+  share: JacobianShare,
+  threads: number,
+  options: JacobianOptions,
+): Promise<Float64Array> {
+  const progress = startProgress({ label: `jacobian ${denoiser.name} (${threads} threads)`, total: share.count, unit: share.kind });
+  let reported = 0;
+  const result = await computeJacobianShares(caller, denoiser, image, share, threads, (done) => {
+    progress.tick(done - reported);
+    reported = done;
+    options.onProgress?.(done, share.count);
+  });
+  progress.done();
+  return result;
+}
+
+function checkedChunkSize(chunkSize: number | undefined, caller: string): number {
+  // NOTE: the default of 64 copies has been run at 40x40 only; 80x80 images with 64-channel networks were run with 16.
+  const size = chunkSize ?? 64;
+  if (!Number.isSafeInteger(size) || size < 1) {
+    throw new Error(`${caller}: chunkSize ${size} is invalid: use a positive integer (rows per backward pass).`);
+  }
+  return size;
+}
+
+function transposeInPlace(matrix: Float64Array, d: number): void {
+  for (let i = 0; i < d; i++) {
+    for (let j = i + 1; j < d; j++) {
+      const upper = matrix[i * d + j];
+      matrix[i * d + j] = matrix[j * d + i];
+      matrix[j * d + i] = upper;
+    }
+  }
+}
+
+/**
+ * Computes rows first…first+count−1 of the Jacobian (count×d row-major) by batched vector-Jacobian products
+ * (whatever `options.method` says); useful to spread a large Jacobian over several processes or to time part
+ * of it.
  */
 export async function computeJacobianRows(
   denoiser: Denoiser,
@@ -77,10 +218,10 @@ export async function computeJacobianRows(
   if (!Number.isSafeInteger(first) || !Number.isSafeInteger(count) || first < 0 || count < 0 || first + count > d) {
     throw new Error(`computeJacobian: rows [${first}, ${first + count}) are invalid: use a range inside [0, d = ${d}).`);
   }
-  // NOTE: the default of 64 copies has been run at 40x40 only; 80x80 images with 64-channel networks were run with 16.
-  const chunkSize = options.chunkSize ?? 64;
-  if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) {
-    throw new Error(`computeJacobian: chunkSize ${chunkSize} is invalid: use a positive integer (rows per backward pass).`);
+  const chunkSize = checkedChunkSize(options.chunkSize, 'computeJacobian');
+  const threads = checkedThreads(options.threads, 'computeJacobian');
+  if (threads > 1) {
+    return inThreads('computeJacobian', denoiser, image, { kind: 'rows', first, count, chunkSize, sigma: options.sigma }, threads, options);
   }
   const shape = image.shape as [number, number, number, number];
   const denoiseOptions = options.sigma === undefined ? undefined : { sigma: options.sigma };
@@ -131,9 +272,10 @@ export async function vectorJacobianProduct(
 }
 
 /**
- * Returns A v without forming A, by the double-VJP identity: g(u) = ⟨Aᵀu, v⟩ = uᵀAv is linear in u, so
- * ∇_u g = A v exactly. This differentiates the backward pass, so every kernel of the denoiser needs a
- * gradient of its gradient (tf.grad of tf.grad).
+ * Returns A v without forming A: with the denoiser's `linearize` when it has one (see {@link JacobianMethod}),
+ * otherwise by the double-VJP identity: g(u) = ⟨Aᵀu, v⟩ = uᵀAv is linear in u, so ∇_u g = A v exactly. The
+ * latter differentiates the backward pass, so every kernel of the denoiser needs a gradient of its gradient
+ * (tf.grad of tf.grad).
  */
 export async function jacobianVectorProduct(
   denoiser: Denoiser,
@@ -146,8 +288,8 @@ export async function jacobianVectorProduct(
 }
 
 /**
- * Returns both A v and Aᵀv from one double-VJP evaluation (u = v in {@link jacobianVectorProduct}); the
- * symmetric part applied to v is (A v + Aᵀv)/2.
+ * Returns both A v and Aᵀv: one double-VJP evaluation (u = v in {@link jacobianVectorProduct}), or one
+ * vector-Jacobian product and one linearized product; the symmetric part applied to v is (A v + Aᵀv)/2.
  */
 export async function jacobianProductPair(
   denoiser: Denoiser,
@@ -171,6 +313,7 @@ async function jacobianProducts(
   }
   const shape = image.shape as [number, number, number, number];
   const denoiseOptions = options.sigma === undefined ? undefined : { sigma: options.sigma };
+  const linearized = withForward && resolveMethod(denoiser, options.method, 'jacobianVectorProduct') === 'linearized';
 
   let transposeTensor: tf.Tensor | null = null;
   const [productTensor] = tf.tidy((): tf.Tensor[] => {
@@ -181,6 +324,15 @@ async function jacobianProducts(
     if (!withForward) {
       transposeTensor = tf.keep(vjp(direction));
       return [];
+    }
+    if (linearized) {
+      transposeTensor = tf.keep(vjp(direction));
+      const map = (denoiser.linearize as NonNullable<Denoiser['linearize']>)(y, denoiseOptions);
+      try {
+        return [map.apply(direction)];
+      } finally {
+        map.dispose();
+      }
     }
     // ∇_u ⟨vjp(u), v⟩ = A v. The point u is a copy of v: with the same tensor as u and as the constant v, the
     // gradient would also flow through the constant and give (A + Aᵀ)v. At u = v the inner vjp is Aᵀv.

@@ -9,7 +9,7 @@ import { symmetricEigen } from '../src/symmetric-eigen';
 
 const fixtureDirectory = path.join(__dirname, 'fixtures', 'unet-k8-b3-16px');
 
-test('UNet Jacobian and spectrum match PyTorch', async () => {
+test.each(['vector-jacobian', 'linearized'] as const)('UNet Jacobian (%s) and spectrum match PyTorch', async (method) => {
   await initBackend({ backend: 'wasm' });
   const network = await importPytorchNetwork(path.join(fixtureDirectory, 'model.pt'), 'bf-unet');
   const inputs = await readNpy(path.join(fixtureDirectory, 'input_nchw.npy'));
@@ -20,7 +20,7 @@ test('UNet Jacobian and spectrum match PyTorch', async () => {
   const image = imageBatchFromData(Float32Array.from(inputs.data.subarray(d, 2 * d)), [1, 16, 16, 1]);
   const denoiser = network.denoiser();
 
-  const jacobian = await computeJacobian(denoiser, image, { chunkSize: 64 });
+  const jacobian = await computeJacobian(denoiser, image, { chunkSize: 64, method });
   const checks = await jacobianChecks(denoiser, image, jacobian);
   const { eigenvalues } = symmetricEigen(jacobian, d);
 

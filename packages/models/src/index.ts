@@ -8,12 +8,12 @@ export type { SymmetricEigen } from './analytic/symmetric-eigen';
 export { architectureRegistry } from './networks/architecture-registry';
 export type { ArchitectureEntry, StateDict } from './networks/architecture-registry';
 export { BiasFreeNetwork } from './networks/bias-free-network';
-export type { ApplyOptions, LayerOps, ParameterKind, ParameterSpec, WeightMap, ForwardFunction } from './networks/bias-free-network';
+export type { ApplyOptions, LayerOps, ParameterKind, ParameterSpec, WeightMap, ForwardFunction, NetworkRecipe } from './networks/bias-free-network';
 export { resolveConfig } from './networks/config-schema';
 export type { ArchitectureConfig, ConfigOption, ConfigSchema } from './networks/config-schema';
 export { bfUnetArchitecture } from './networks/bf-unet';
 export { bfCnnArchitecture } from './networks/bf-cnn';
-export { createNetwork } from './networks/create-network';
+export { createNetwork, denoiserFromRecipe } from './networks/create-network';
 
 export { readPickle, PickleDict, PickleGlobal, PickleTuple } from './pytorch/pickle';
 export type { PickleHandlers } from './pytorch/pickle';

@@ -43,6 +43,8 @@ describe('gahb analyze jacobian', () => {
     expect(eigenvalues.shape).toEqual([256]);
     expect(eigenvectors.shape).toEqual([256, 256]);
     expect(summary.method).toBe('dense');
+    // 16x16 is below the 1,024 values at which --threads auto starts workers.
+    expect([summary.jacobianMethod, summary.threads]).toEqual(['linearized', 1]);
     // tr A = Σλ_k of (A + Aᵀ)/2, up to float64 rounding of a 256-term sum.
     expect(Math.abs(summary.effectiveDimensionality - summary.eigenvalueSum)).toBeLessThan(1e-9 * Math.abs(summary.eigenvalueSum));
     expect(summary.homogeneityError).toBeLessThan(1e-4);
@@ -50,6 +52,22 @@ describe('gahb analyze jacobian', () => {
       expect((await sharp(path.join(out, name)).metadata()).format).toBe('png');
     }
     expect(await readFile(path.join(out, 'spectrum.svg'), 'utf8')).toContain('sigma = 0.15');
+  });
+
+  test('vector-Jacobian products in two threads give the spectrum of the linearized default', async () => {
+    const dense = await readNpy(path.join(root, 'dense', 'eigenvalues.npy'));
+    const out = path.join(root, 'threads');
+
+    await gahb('analyze', 'jacobian', '--model', modelFile, '--image', imageFile, '--index', '1', '--sigma', '0.15', '--seed', '1', '--out', out, '--backend', 'wasm', '--method', 'vector-jacobian', '--threads', '2');
+
+    const eigenvalues = await readNpy(path.join(out, 'eigenvalues.npy'));
+    const summary = JSON.parse(await readFile(path.join(out, 'summary.json'), 'utf8'));
+    expect([summary.jacobianMethod, summary.threads]).toEqual(['vector-jacobian', 2]);
+    // float32 Jacobians by two methods: eigenvalues agree to ~1e-5 of the largest.
+    for (let k = 0; k < 256; k++) expect(Math.abs(eigenvalues.data[k] - dense.data[k])).toBeLessThan(1e-4 * Math.abs(dense.data[0]));
+    await expect(
+      gahb('analyze', 'jacobian', '--model', modelFile, '--image', imageFile, '--sigma', '0.1', '--method', 'fast', '--out', path.join(root, 'x'), '--backend', 'wasm'),
+    ).rejects.toThrow('--method fast is invalid: use auto, linearized, vector-jacobian');
   });
 
   test('top-k analysis of a checkpoint directory', async () => {

@@ -1,6 +1,7 @@
 // `gahb analyze jacobian`: eigen-analysis of a denoiser's Jacobian at one noisy image, written as .npy arrays,
 // summary.json and figures.
 import { mkdir, stat } from 'node:fs/promises';
+import os from 'node:os';
 import * as path from 'node:path';
 import {
   createImageBatch,
@@ -16,7 +17,7 @@ import {
 } from '@gahb/core';
 import { initBackend, type Denoiser } from '@gahb/backend';
 import { importPytorchNetwork, loadCheckpoint } from '@gahb/models';
-import { analyzeDenoiserAt, spectrumPlot, writeEigenvectorGrid, writePlot, type JacobianAnalysis } from '@gahb/linalg-analysis';
+import { analyzeDenoiserAt, spectrumPlot, writeEigenvectorGrid, writePlot, type JacobianAnalysis, type JacobianMethod } from '@gahb/linalg-analysis';
 import { registerCommand } from '../command-registry';
 
 interface JacobianCommandOptions {
@@ -30,6 +31,8 @@ interface JacobianCommandOptions {
   topK?: string;
   full?: boolean;
   chunkSize: string;
+  method: string;
+  threads: string;
   eigenvectors?: string;
   out: string;
   backend: string;
@@ -53,7 +56,13 @@ registerCommand({
       .option('--seed <n>', 'seed of the noise z', '1')
       .option('--top-k <k>', 'compute only the k largest eigenpairs by Lanczos, without forming A')
       .option('--full', 'compute the dense Jacobian and all eigenpairs (default unless --top-k is given)')
-      .option('--chunk-size <rows>', 'Jacobian rows per backward pass (dense path); lower it (e.g. 16) for 80x80 images to bound memory', '64')
+      .option('--chunk-size <rows>', 'Jacobian rows (or columns) per pass (dense path); lower it (e.g. 16) for 80x80 images to bound memory', '64')
+      .option(
+        '--method <name>',
+        "Jacobian method: 'linearized' (one forward pass per batch of columns, gahb networks), 'vector-jacobian' (any differentiable denoiser) or 'auto'",
+        'auto',
+      )
+      .option('--threads <n>', "worker threads of the dense Jacobian (wasm and cpu backends), or 'auto' (one per core for images of 1,024 pixels or more)", 'auto')
       .option('--eigenvectors <list>', "eigenvectors shown in eigenvectors.png: comma-separated indices or 'start:step:end'", '')
       .requiredOption('--out <dir>', 'output directory (created if needed)')
       .option('--backend <name>', "TensorFlow.js backend: 'auto' or a registered name", 'auto')
@@ -77,6 +86,12 @@ async function runJacobianAnalysis(options: JacobianCommandOptions): Promise<voi
     throw new Error('--top-k and --full exclude each other: pass one of them.');
   }
   const chunkSize = parseInteger('--chunk-size', options.chunkSize, 1);
+  const methods = ['auto', 'linearized', 'vector-jacobian'];
+  if (!methods.includes(options.method)) {
+    throw new Error(`--method ${options.method} is invalid: use ${methods.join(', ')}.`);
+  }
+  const method = options.method as JacobianMethod;
+  const requestedThreads = options.threads === 'auto' ? undefined : parseInteger('--threads', options.threads, 1);
 
   const backend = await initBackend({ backend: options.backend });
   logger.info({ backend: backend.name }, `backend ${backend.name} (${backend.reason})`);
@@ -88,8 +103,10 @@ async function runJacobianAnalysis(options: JacobianCommandOptions): Promise<voi
   await createOutputFolder(options.out);
   logger.info({ model: options.model, image: options.image, index, height, width, channels: imageChannels, sigma, seed }, 'analysing the Jacobian');
 
-  const analysis = await analyzeDenoiserAt(denoiser, clean, { sigma, seed, topK, full: options.full, chunkSize });
-  await writeOutputs(options, analysis, eigenvectorIndices);
+  const threads = requestedThreads ?? automaticThreads(backend.name, denoiser, height * width * imageChannels);
+  const analysis = await analyzeDenoiserAt(denoiser, clean, { sigma, seed, topK, full: options.full, chunkSize, method, threads });
+  const jacobianMethod = method !== 'auto' ? method : typeof denoiser.linearize === 'function' ? 'linearized' : 'vector-jacobian';
+  await writeOutputs(options, analysis, eigenvectorIndices, { jacobianMethod, threads });
   logger.info(
     {
       out: options.out,
@@ -101,6 +118,18 @@ async function runJacobianAnalysis(options: JacobianCommandOptions): Promise<voi
   );
 }
 
+/**
+ * Threads of `--threads auto`: one per core (at most 8) on the single-thread wasm and cpu backends when
+ * the denoiser can be rebuilt in a worker and the image has at least 1,024 values, so that the workers'
+ * start (about a second each) pays off; 1 otherwise.
+ */
+function automaticThreads(backend: string, denoiser: Denoiser, d: number): number {
+  if ((backend !== 'wasm' && backend !== 'cpu') || typeof denoiser.workerRecipe !== 'function' || d < 1024) {
+    return 1;
+  }
+  return Math.max(1, Math.min(8, os.availableParallelism()));
+}
+
 /** Creates --out, or rejects it with the path when it is a file. */
 async function createOutputFolder(out: string): Promise<void> {
   const info = await stat(out).catch(() => null);
@@ -110,7 +139,12 @@ async function createOutputFolder(out: string): Promise<void> {
   await mkdir(out, { recursive: true });
 }
 
-async function writeOutputs(options: JacobianCommandOptions, analysis: JacobianAnalysis, eigenvectorIndices: number[]): Promise<void> {
+async function writeOutputs(
+  options: JacobianCommandOptions,
+  analysis: JacobianAnalysis,
+  eigenvectorIndices: number[],
+  computation: { jacobianMethod: string; threads: number },
+): Promise<void> {
   const out = options.out;
   const [height, width, channels] = analysis.shape;
   const d = height * width * channels;
@@ -132,6 +166,8 @@ async function writeOutputs(options: JacobianCommandOptions, analysis: JacobianA
     sigma: analysis.sigma,
     seed: analysis.seed,
     method: analysis.method,
+    jacobianMethod: computation.jacobianMethod,
+    threads: computation.threads,
     eigenpairs: count,
     effectiveDimensionality: analysis.effectiveDimensionality,
     effectiveDimensionalityStandardError: analysis.effectiveDimensionalityStandardError,

@@ -9,7 +9,7 @@
  * batch-norm `gammas` and `running_sd` [channels].
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Denoiser } from '@gahb/backend';
+import type { Denoiser, DenoiserRecipe, LinearizedDenoiser } from '@gahb/backend';
 import { RandomStream } from '@gahb/core';
 
 import type { ArchitectureConfig } from './config-schema';
@@ -26,6 +26,14 @@ export interface ParameterSpec {
 
 /** A tensor's values by name, as getWeights/setWeights and checkpoints exchange them. */
 export type WeightMap = Map<string, { shape: number[]; data: Float32Array }>;
+
+/** The argument of a {@link BiasFreeNetwork.workerRecipe}: everything needed to rebuild the network. */
+export interface NetworkRecipe {
+  name: string;
+  architecture: string;
+  config: ArchitectureConfig;
+  weights: Array<[string, { shape: number[]; data: Float32Array }]>;
+}
 
 /** Options of {@link BiasFreeNetwork.apply}. */
 export interface ApplyOptions {
@@ -124,13 +132,17 @@ export class BiasFreeNetwork {
    * also update their running standard deviations (also when called under tf.grad).
    */
   apply(y: tf.Tensor4D, options: ApplyOptions): tf.Tensor4D {
+    return tf.tidy(() => this.forward(this.checkChannels(y), this.layerOps(options.training)));
+  }
+
+  private checkChannels(y: tf.Tensor4D): tf.Tensor4D {
     if (y.shape[3] !== this.imageChannels) {
       throw new Error(
         `${this.architecture}: input has ${y.shape[3]} channels but the network takes ${this.imageChannels}; ` +
           'pass images with that many channels or create the network with imageChannels set.',
       );
     }
-    return tf.tidy(() => this.forward(y, this.layerOps(options.training)));
+    return y;
   }
 
   /** Returns the network as a Denoiser in evaluation mode: x̂(y) = y − f(y). Sigma is ignored (blind). */
@@ -138,6 +150,65 @@ export class BiasFreeNetwork {
     return {
       name,
       denoise: (noisy: tf.Tensor4D) => tf.tidy(() => tf.sub(noisy, this.apply(noisy, { training: false }))),
+      linearize: (image: tf.Tensor4D) => this.linearizedDenoiser(image),
+      workerRecipe: () => this.workerRecipe(name),
+    };
+  }
+
+  /**
+   * Returns how a worker thread rebuilds this network's denoiser (architecture, configuration and a copy of
+   * the current weights), for @gahb/models' `denoiserFromRecipe`.
+   */
+  workerRecipe(name = this.architecture): DenoiserRecipe {
+    const argument: NetworkRecipe = { name, architecture: this.architecture, config: { ...this.config }, weights: [...this.getWeights()] };
+    return { module: '@gahb/models', exportName: 'denoiserFromRecipe', argument };
+  }
+
+  /**
+   * Returns the Jacobian A(y) = I − ∂f/∂y of the evaluation-mode denoiser at the single image `image` as a
+   * linear map. Every layer but ReLU is linear in evaluation mode, so fixing each ReLU's pattern at y
+   * (1 where its input is > 0, else 0, the derivative PyTorch and TensorFlow.js use) gives ∂f/∂y exactly
+   * wherever that pattern is constant near y. A(y)v then costs one forward pass of the batch of directions
+   * v, against a forward and a backward pass for a vector-Jacobian product.
+   */
+  linearizedDenoiser(image: tf.Tensor4D): LinearizedDenoiser {
+    if (image.shape[0] !== 1) {
+      throw new Error(`${this.architecture}: linearize takes one image [1, height, width, channels] but got ${image.shape[0]}; pass one image.`);
+    }
+    const ops = this.layerOps(false);
+    const patterns: tf.Tensor4D[] = [];
+    tf.tidy(() => {
+      this.forward(this.checkChannels(image), {
+        ...ops,
+        relu: (x) => {
+          patterns.push(tf.keep(tf.cast(tf.greater(x, 0), 'float32') as tf.Tensor4D));
+          return tf.relu(x);
+        },
+      });
+    });
+    let disposed = false;
+    return {
+      apply: (directions: tf.Tensor4D) => {
+        if (disposed) {
+          throw new Error(`${this.architecture}: this linearization was disposed; call linearize again.`);
+        }
+        if (directions.shape[1] !== image.shape[1] || directions.shape[2] !== image.shape[2] || directions.shape[3] !== image.shape[3]) {
+          throw new Error(
+            `${this.architecture}: directions of shape [${directions.shape.join(', ')}] do not match the image [${image.shape.join(', ')}]; ` +
+              'pass directions with the height, width and channels of the linearization image.',
+          );
+        }
+        return tf.tidy(() => {
+          let layer = 0;
+          const noise = this.forward(directions, { ...ops, relu: (x) => tf.mul(x, patterns[layer++]) });
+          return tf.sub(directions, noise);
+        });
+      },
+      dispose: () => {
+        disposed = true;
+        for (const pattern of patterns) pattern.dispose();
+        patterns.length = 0;
+      },
     };
   }
 

@@ -1,5 +1,6 @@
 import { architectureRegistry } from './architecture-registry';
-import type { BiasFreeNetwork } from './bias-free-network';
+import type { Denoiser } from '@gahb/backend';
+import type { BiasFreeNetwork, NetworkRecipe } from './bias-free-network';
 import { resolveConfig } from './config-schema';
 import './builtin-architectures';
 
@@ -10,4 +11,14 @@ import './builtin-architectures';
 export function createNetwork(architecture: string, values: Record<string, unknown> = {}, seed = 0): BiasFreeNetwork {
   const entry = architectureRegistry.get(architecture);
   return entry.create(resolveConfig(architecture, entry.configSchema, values), seed);
+}
+
+/**
+ * Rebuilds a network's denoiser from the argument of its `workerRecipe` (in a worker thread). The network
+ * lives as long as the thread.
+ */
+export function denoiserFromRecipe(recipe: NetworkRecipe): Denoiser {
+  const network = createNetwork(recipe.architecture, recipe.config, 0);
+  network.setWeights(new Map(recipe.weights));
+  return network.denoiser(recipe.name);
 }

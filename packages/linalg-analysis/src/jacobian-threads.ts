@@ -1,0 +1,143 @@
+// Jacobian rows or columns shared among worker threads. Each worker rebuilds the denoiser from its
+// `workerRecipe`, starts its own TensorFlow.js backend (the wasm backend runs one thread, so a second
+// thread needs a second instance) and computes one contiguous share; the calling thread only collects the
+// shares and reports progress.
+import { Worker } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import type { Denoiser, DenoiserRecipe } from '@gahb/backend';
+import type { ImageBatch } from '@gahb/core';
+
+/** What one worker computes: `count` rows or columns from `first`, `chunkSize` per pass. */
+export interface JacobianShare {
+  kind: 'rows' | 'columns';
+  first: number;
+  count: number;
+  chunkSize: number;
+  sigma?: number;
+}
+
+interface WorkerInput extends JacobianShare {
+  resolveFrom: string;
+  backend: string;
+  recipe: DenoiserRecipe;
+  image: { data: Float32Array; shape: number[] };
+}
+
+type WorkerMessage = { type: 'progress'; done: number } | { type: 'result'; values: Float64Array } | { type: 'error'; message: string };
+
+// Run with `eval` so that it loads the same way from src/ (tests) and dist/. Rows: one backward pass of
+// Σ x̂(Y) ⊙ U over copies Y of y per chunk; columns: the denoiser's linearization applied to one-hot
+// directions. Both are the single-thread loops of ./jacobian.
+const WORKER_SOURCE = `
+const { parentPort, workerData: job } = require('node:worker_threads');
+const { createRequire } = require('node:module');
+process.env.GAHB_LOG_LEVEL = 'warn';
+async function main() {
+  const load = createRequire(job.resolveFrom);
+  await load('@gahb/backend').initBackend({ backend: job.backend });
+  const tf = load('@tensorflow/tfjs-core');
+  const modulePath = load.resolve(job.recipe.module, { paths: [require('node:path').dirname(job.resolveFrom), process.cwd()] });
+  const build = load(modulePath)[job.recipe.exportName];
+  if (typeof build !== 'function') {
+    throw new Error('module ' + job.recipe.module + ' has no function ' + job.recipe.exportName + ' to rebuild the denoiser');
+  }
+  const denoiser = await build(job.recipe.argument);
+  const shape = job.image.shape;
+  const d = shape[1] * shape[2] * shape[3];
+  const options = job.sigma === undefined ? undefined : { sigma: job.sigma };
+  const y = tf.tensor4d(job.image.data, shape);
+  const linear = job.kind === 'columns' ? denoiser.linearize(y, options) : undefined;
+  const values = new Float64Array(job.count * d);
+  for (let offset = 0; offset < job.count; offset += job.chunkSize) {
+    const n = Math.min(job.chunkSize, job.count - offset);
+    const oneHot = new Float32Array(n * d);
+    for (let k = 0; k < n; k++) oneHot[k * d + job.first + offset + k] = 1;
+    const u = tf.tensor4d(oneHot, [n, shape[1], shape[2], shape[3]]);
+    const result = linear !== undefined
+      ? linear.apply(u)
+      : tf.tidy(() => tf.grad((copies) => tf.sum(tf.mul(denoiser.denoise(copies, options), u)))(tf.tile(y, [n, 1, 1, 1])));
+    u.dispose();
+    values.set(await result.data(), offset * d);
+    result.dispose();
+    parentPort.postMessage({ type: 'progress', done: n });
+  }
+  if (linear !== undefined) linear.dispose();
+  y.dispose();
+  parentPort.postMessage({ type: 'result', values }, [values.buffer]);
+}
+main().catch((error) => parentPort.postMessage({ type: 'error', message: String((error && error.stack) || error) }));
+`;
+
+// gahb backend names of the TensorFlow.js backends that run one thread per instance.
+const SINGLE_THREAD_BACKENDS: Record<string, string> = { wasm: 'wasm', cpu: 'cpu' };
+
+/**
+ * Computes `count` rows or columns from `first` with `threads` worker threads, count×d row-major, in the
+ * layout of the single-thread functions. `onProgress` receives the total done so far.
+ */
+export async function computeJacobianShares(
+  caller: string,
+  denoiser: Denoiser,
+  image: ImageBatch,
+  share: JacobianShare,
+  threads: number,
+  onProgress: (done: number) => void,
+): Promise<Float64Array> {
+  if (typeof denoiser.workerRecipe !== 'function') {
+    throw new Error(`${caller}: denoiser ${denoiser.name} has no workerRecipe, so other threads cannot rebuild it; use threads: 1.`);
+  }
+  const backend = SINGLE_THREAD_BACKENDS[tf.getBackend()];
+  if (backend === undefined) {
+    throw new Error(
+      `${caller}: threads ${threads} needs the wasm or cpu backend, but the active backend is ${tf.getBackend()}, ` +
+        'which runs its own threads; use threads: 1.',
+    );
+  }
+  const recipe = denoiser.workerRecipe();
+  const d = image.shape[1] * image.shape[2] * image.shape[3];
+  const result = new Float64Array(share.count * d);
+  // Contiguous shares of whole chunks, so that every worker runs full batches but maybe the last.
+  const chunks = Math.ceil(share.count / share.chunkSize);
+  const workerCount = Math.min(threads, chunks);
+  const workers: Worker[] = [];
+  let done = 0;
+  try {
+    const jobs: Array<Promise<void>> = [];
+    for (let w = 0; w < workerCount; w++) {
+      const begin = Math.min(share.count, Math.round((w * chunks) / workerCount) * share.chunkSize);
+      const end = Math.min(share.count, Math.round(((w + 1) * chunks) / workerCount) * share.chunkSize);
+      const input: WorkerInput = {
+        ...share,
+        first: share.first + begin,
+        count: end - begin,
+        resolveFrom: __filename,
+        backend,
+        recipe,
+        image: { data: Float32Array.from(image.data), shape: [...image.shape] },
+      };
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: input });
+      workers.push(worker);
+      jobs.push(
+        new Promise<void>((resolve, reject) => {
+          worker.on('message', (message: WorkerMessage) => {
+            if (message.type === 'progress') {
+              done += message.done;
+              onProgress(done);
+            } else if (message.type === 'result') {
+              result.set(message.values, begin * d);
+              resolve();
+            } else {
+              reject(new Error(`${caller}: worker thread ${w + 1} of ${workerCount} failed: ${message.message}`));
+            }
+          });
+          worker.on('error', (error) => reject(new Error(`${caller}: worker thread ${w + 1} of ${workerCount} stopped: ${error.message}`)));
+          worker.on('exit', (code) => reject(new Error(`${caller}: worker thread ${w + 1} of ${workerCount} exited with code ${code} before its result.`)));
+        }),
+      );
+    }
+    await Promise.all(jobs);
+  } finally {
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
+  return result;
+}
