@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -128,6 +129,37 @@ describe('trainDenoiser', () => {
     const dir = await temporaryDirectory();
     await trainDenoiser({ ...baseOptions(dir), epochs: 1 });
     await expect(trainDenoiser({ ...baseOptions(dir), batchSize: 2, resume: true })).rejects.toThrow(/batchSize 4 → 2/);
+  });
+});
+
+describe('trainDenoiser failures', () => {
+  test('a NaN loss stops training and keeps the last checkpoint', async () => {
+    const dir = await temporaryDirectory();
+    await trainDenoiser({ ...baseOptions(dir), epochs: 1 });
+    const before = await weightBytes(dir);
+    const corrupted = rampImages(8, 0);
+    corrupted.data[3] = Number.NaN;
+
+    await expect(trainDenoiser({ ...baseOptions(dir), data: { train: corrupted, test: rampImages(4, 100) }, resume: true })).rejects.toThrow(
+      /Training diverged: the loss of step 4 \(epoch 2\) is NaN at learning rate 0.0005\. The last checkpoint is kept/,
+    );
+    expect((await weightBytes(dir)).equals(before)).toBe(true);
+    expect(await metricsWithoutTiming(dir)).toHaveLength(1);
+  });
+
+  test('a NaN loss in the first epoch writes no checkpoint', async () => {
+    const dir = await temporaryDirectory();
+    const corrupted = rampImages(8, 0);
+    corrupted.data.fill(Number.NaN, 64, 128);
+    await expect(trainDenoiser({ ...baseOptions(dir), data: { train: corrupted, test: rampImages(4, 100) } })).rejects.toThrow(/Training diverged/);
+    expect(existsSync(path.join(dir, 'model.json'))).toBe(false);
+  });
+
+  test('a fresh run drops metrics lines left without a checkpoint', async () => {
+    const dir = await temporaryDirectory();
+    await writeFile(path.join(dir, 'metrics.jsonl'), '{"epoch":1,"step":3}\n{"epoch":2,"step":6}\n');
+    const { metrics } = await trainDenoiser({ ...baseOptions(dir), epochs: 1 });
+    expect(await metricsWithoutTiming(dir)).toEqual(metrics.map(({ seconds: _s, stepsPerSecond: _r, ...rest }) => rest));
   });
 });
 

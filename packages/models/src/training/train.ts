@@ -142,6 +142,8 @@ export async function trainDenoiser(options: TrainDenoiserOptions): Promise<Trai
     network = entry.create(config, options.seed);
     adam = new Adam(network.trainable);
     sampler = new EpochSampler({ imageCount: train.shape[0], batchSize: options.batchSize, seed: options.seed, samplesPerEpoch: options.samplesPerEpoch });
+    // Lines left by an earlier run that stopped before its first checkpoint belong to no checkpoint.
+    await truncateMetrics(options.outDir, 0);
   }
   hyperParameters.samplesPerEpoch = sampler.epochSize;
 
@@ -193,6 +195,13 @@ export async function trainDenoiser(options: TrainDenoiserOptions): Promise<Trai
     const noisyBatch = makeNoisyBatch(train, batch.indices, options.seed, batch.step, hyperParameters.noise);
     const { loss, mse } = trainStep(network, adam, noisyBatch.noisy, noisyBatch.noise, learningRate);
     step = adam.step;
+    if (!Number.isFinite(loss)) {
+      // Thrown before anything is saved, so the last checkpoint (end of the previous epoch) stays usable.
+      throw new Error(
+        `Training diverged: the loss of step ${step} (epoch ${batch.epoch + 1}) is ${loss} at learning rate ${learningRate}. ` +
+          'The last checkpoint is kept; lower the learning rate or check the training images for NaN or infinite values.',
+      );
+    }
 
     accumulator.lossSum += loss;
     accumulator.psnrSum += meanPsnr(mse) * mse.length;
