@@ -15,6 +15,7 @@ import {
   type ImageBatch,
   type Logger,
 } from '@gahb/core';
+import { Option } from 'commander';
 import { initBackend, type Denoiser } from '@gahb/backend';
 import { importPytorchNetwork, loadCheckpoint } from '@gahb/models';
 import { analyzeDenoiserAt, spectrumPlot, writeEigenvectorGrid, writePlot, type JacobianAnalysis, type JacobianMethod } from '@gahb/linalg-analysis';
@@ -22,7 +23,8 @@ import { registerCommand } from '../command-registry';
 
 interface JacobianCommandOptions {
   model: string;
-  architecture: string;
+  arch: string;
+  architecture?: string;
   image: string;
   index: string;
   channels: string;
@@ -48,7 +50,9 @@ registerCommand({
         'Eigenvalues, eigenvectors and effective dimensionality of the symmetric part of the Jacobian A(y) of a denoiser at y = x + sigma z.',
       )
       .requiredOption('--model <path>', 'checkpoint directory (model.json) or a PyTorch state-dict file (.pt)')
-      .option('--architecture <name>', 'architecture of a PyTorch .pt file (bf-unet or bf-cnn)', 'bf-unet')
+      .option('--arch <name>', 'architecture of a PyTorch .pt file (bf-unet or bf-cnn), as in gahb train and import-pytorch', 'bf-unet')
+      // The earlier name of --arch, still accepted.
+      .addOption(new Option('--architecture <name>').hideHelp())
       .requiredOption('--image <path>', 'clean image: .npy ([h, w], [h, w, c], [n, h, w, c] or [n, c, h, w]) or PNG/JPEG/WebP')
       .option('--index <i>', 'image of a .npy batch to analyse', '0')
       .option('--channels <c>', 'channels of a decoded PNG/JPEG/WebP image: 1 (grayscale, mean of R, G, B) or 3', '1')
@@ -95,7 +99,7 @@ async function runJacobianAnalysis(options: JacobianCommandOptions): Promise<voi
 
   const backend = await initBackend({ backend: options.backend });
   logger.info({ backend: backend.name }, `backend ${backend.name} (${backend.reason})`);
-  const denoiser = await loadDenoiser(options.model, options.architecture);
+  const denoiser = await loadDenoiser(options.model, options.architecture ?? options.arch);
   const clean = await loadImage(options.image, index, channels as 1 | 3, logger);
   const [, height, width, imageChannels] = clean.shape;
   // Checked before the analysis, which can take hours, so that a typo in --eigenvectors or --out fails at once.
