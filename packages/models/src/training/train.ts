@@ -112,6 +112,8 @@ export async function trainDenoiser(options: TrainDenoiserOptions): Promise<Trai
   const { train, test } = options.data;
   assertImageBatch(train, 'training images');
   assertImageBatch(test, 'test images');
+  assertFiniteImages(train, 'training images');
+  assertFiniteImages(test, 'test images');
   const dataRecord = { ...options.dataInfo, trainShape: [...train.shape], testShape: [...test.shape] };
 
   // 1. Start fresh, or restore network, optimizer, sampler and epoch sums from the checkpoint.
@@ -374,6 +376,24 @@ async function appendMetrics(dir: string, metrics: EpochMetrics): Promise<void> 
 }
 
 /** Drops metrics lines of epochs after `completedEpochs` (written before a crash that lost their checkpoint). */
+/**
+ * Rejects images that contain NaN or ±Infinity. The wasm backend's ReLU turns NaN into 0, so such values
+ * would otherwise train a network on garbage without a non-finite loss to show it.
+ */
+function assertFiniteImages(batch: ImageBatch, name: string): void {
+  const [, height, width, channels] = batch.shape;
+  const imageSize = height * width * channels;
+  for (let i = 0; i < batch.data.length; i++) {
+    if (!Number.isFinite(batch.data[i])) {
+      const image = Math.floor(i / imageSize);
+      throw new Error(
+        `${name}: image ${image} has the value ${batch.data[i]} at index ${i - image * imageSize}; ` +
+          'remove or repair that image, because training needs finite pixel values.',
+      );
+    }
+  }
+}
+
 async function truncateMetrics(dir: string, completedEpochs: number): Promise<void> {
   const file = path.join(dir, metricsFile);
   if (!existsSync(file)) {
