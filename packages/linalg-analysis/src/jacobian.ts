@@ -111,26 +111,47 @@ export async function computeJacobianColumns(
     return inThreads('computeJacobianColumns', denoiser, image, { kind: 'columns', first, count, chunkSize, sigma: options.sigma }, threads, options);
   }
   const shape = image.shape as [number, number, number, number];
-  const jacobian = new Float64Array(count * d);
-  const progress = startProgress({ label: `jacobian ${denoiser.name}`, total: count, unit: 'columns' });
   const linearized = linearizeAt(denoiser, image, options.sigma);
   try {
-    for (let offset = 0; offset < count; offset += chunkSize) {
-      const columns = Math.min(chunkSize, count - offset);
+    return await computeInChunks(`jacobian ${denoiser.name}`, 'columns', count, chunkSize, d, options.onProgress, (offset, columns) => {
       const directions = oneHotCotangents(columns, shape, first + offset, d);
-      const responses = linearized.apply(directions);
-      directions.dispose();
-      const values = await responses.data();
-      responses.dispose();
-      jacobian.set(values, offset * d);
-      progress.tick(columns);
-      options.onProgress?.(offset + columns, count);
-    }
-    progress.done();
+      try {
+        return linearized.apply(directions);
+      } finally {
+        directions.dispose();
+      }
+    });
   } finally {
     linearized.dispose();
   }
-  return jacobian;
+}
+
+/**
+ * Runs `chunk(offset, size)` for consecutive chunks of `count` items, each returning a [size, …] tensor of
+ * d values per item, and collects them as count×d, with progress.
+ */
+async function computeInChunks(
+  label: string,
+  unit: string,
+  count: number,
+  chunkSize: number,
+  d: number,
+  onProgress: JacobianOptions['onProgress'],
+  chunk: (offset: number, size: number) => tf.Tensor,
+): Promise<Float64Array> {
+  const result = new Float64Array(count * d);
+  const progress = startProgress({ label, total: count, unit });
+  for (let offset = 0; offset < count; offset += chunkSize) {
+    const size = Math.min(chunkSize, count - offset);
+    const tensor = chunk(offset, size);
+    const values = await tensor.data();
+    tensor.dispose();
+    result.set(values, offset * d);
+    progress.tick(size);
+    onProgress?.(offset + size, count);
+  }
+  progress.done();
+  return result;
 }
 
 function linearizeAt(denoiser: Denoiser, image: ImageBatch, sigma: number | undefined): LinearizedDenoiser {
@@ -225,30 +246,22 @@ export async function computeJacobianRows(
   }
   const shape = image.shape as [number, number, number, number];
   const denoiseOptions = options.sigma === undefined ? undefined : { sigma: options.sigma };
-  const jacobian = new Float64Array(count * d);
   const y = tf.tensor4d(image.data, shape);
-  const progress = startProgress({ label: `jacobian ${denoiser.name}`, total: count, unit: 'rows' });
-
   try {
-    for (let offset = 0; offset < count; offset += chunkSize) {
-      const rows = Math.min(chunkSize, count - offset);
+    return await computeInChunks(`jacobian ${denoiser.name}`, 'rows', count, chunkSize, d, options.onProgress, (offset, rows) => {
       const cotangents = oneHotCotangents(rows, shape, first + offset, d);
-      const rowGradients = tf.tidy(() => {
-        const rowsOfChunk = tf.grad((copies: tf.Tensor) => tf.sum(tf.mul(denoiser.denoise(copies as tf.Tensor4D, denoiseOptions), cotangents)));
-        return rowsOfChunk(tf.tile(y, [rows, 1, 1, 1]));
-      });
-      cotangents.dispose();
-      const values = await rowGradients.data();
-      rowGradients.dispose();
-      jacobian.set(values, offset * d);
-      progress.tick(rows);
-      options.onProgress?.(offset + rows, count);
-    }
-    progress.done();
+      try {
+        return tf.tidy(() => {
+          const rowsOfChunk = tf.grad((copies: tf.Tensor) => tf.sum(tf.mul(denoiser.denoise(copies as tf.Tensor4D, denoiseOptions), cotangents)));
+          return rowsOfChunk(tf.tile(y, [rows, 1, 1, 1]));
+        });
+      } finally {
+        cotangents.dispose();
+      }
+    });
   } finally {
     y.dispose();
   }
-  return jacobian;
 }
 
 /** Returns U [rows, h, w, c] with U[k] = one-hot at flat index firstRow + k. */
