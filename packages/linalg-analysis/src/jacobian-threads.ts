@@ -1,13 +1,13 @@
 // Jacobian rows or columns shared among worker threads. Each worker rebuilds the denoiser from its
-// `workerRecipe`, starts its own TensorFlow.js backend (the wasm backend runs one thread, so a second
-// thread needs a second instance) and computes one contiguous share; the calling thread only collects the
-// shares and reports progress.
+// `workerRecipe` and starts its own TensorFlow.js backend, because the wasm backend runs one thread and a
+// second thread needs a second instance. Each computes one contiguous share, and the calling thread only
+// collects the shares and reports progress.
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Denoiser, DenoiserRecipe } from '@gahb/backend';
 import type { ImageBatch } from '@gahb/core';
 
-/** What one worker computes: `count` rows or columns from `first`, `chunkSize` per pass. */
+/** Share of one worker: `count` rows or columns from `first`, `chunkSize` per pass. */
 export interface JacobianShare {
   kind: 'rows' | 'columns';
   first: number;
@@ -36,18 +36,21 @@ async function main() {
   const load = createRequire(job.resolveFrom);
   await load('@gahb/backend').initBackend({ backend: job.backend });
   const tf = load('@tensorflow/tfjs-core');
+
   const modulePath = load.resolve(job.recipe.module, { paths: [require('node:path').dirname(job.resolveFrom), process.cwd()] });
   const build = load(modulePath)[job.recipe.exportName];
   if (typeof build !== 'function') {
     throw new Error('module ' + job.recipe.module + ' has no function ' + job.recipe.exportName + ' to rebuild the denoiser');
   }
   const denoiser = await build(job.recipe.argument);
+
   const shape = job.image.shape;
   const d = shape[1] * shape[2] * shape[3];
   const options = job.sigma === undefined ? undefined : { sigma: job.sigma };
   const y = tf.tensor4d(job.image.data, shape);
   const linear = job.kind === 'columns' ? denoiser.linearize(y, options) : undefined;
   const values = new Float64Array(job.count * d);
+
   for (let offset = 0; offset < job.count; offset += job.chunkSize) {
     const n = Math.min(job.chunkSize, job.count - offset);
     const oneHot = new Float32Array(n * d);
@@ -61,6 +64,7 @@ async function main() {
     result.dispose();
     parentPort.postMessage({ type: 'progress', done: n });
   }
+
   if (linear !== undefined) linear.dispose();
   y.dispose();
   parentPort.postMessage({ type: 'result', values }, [values.buffer]);
@@ -72,8 +76,8 @@ main().catch((error) => parentPort.postMessage({ type: 'error', message: String(
 const SINGLE_THREAD_BACKENDS: Record<string, string> = { wasm: 'wasm', cpu: 'cpu' };
 
 /**
- * Computes `count` rows or columns from `first` with `threads` worker threads, count×d row-major, in the
- * layout of the single-thread functions. `onProgress` receives the total done so far.
+ * Computes `count` rows or columns from `first` with `threads` worker threads, count×d row-major as the
+ * single-thread functions return them. `onProgress` receives the number done so far.
  */
 export async function computeJacobianShares(
   caller: string,

@@ -7,10 +7,10 @@ import { computeJacobianShares, type JacobianShare } from './jacobian-threads';
 import type { Denoiser, LinearizedDenoiser } from '@gahb/backend';
 
 /**
- * How the Jacobian is computed: 'vector-jacobian' by batched vector-Jacobian products (a forward and a
- * backward pass per batch of rows, works with any differentiable denoiser), 'linearized' by the denoiser's
- * `linearize` (one forward pass per batch of columns), 'auto' (default) by 'linearized' when the denoiser
- * has `linearize` and by 'vector-jacobian' otherwise.
+ * Method of the Jacobian. 'vector-jacobian' uses batched vector-Jacobian products, a forward and a backward
+ * pass per batch of rows, and works with any differentiable denoiser. 'linearized' uses the denoiser's
+ * `linearize`, one forward pass per batch of columns. 'auto' (default) is 'linearized' when the denoiser
+ * has `linearize` and 'vector-jacobian' otherwise.
  */
 export type JacobianMethod = 'auto' | 'vector-jacobian' | 'linearized';
 
@@ -82,7 +82,7 @@ export async function computeJacobian(denoiser: Denoiser, image: ImageBatch, opt
   if (resolveMethod(denoiser, options.method, 'computeJacobian') === 'vector-jacobian') {
     return computeJacobianRows(denoiser, image, 0, d, options);
   }
-  // Columns j of A are rows j of Aᵀ; transposing in place keeps one d×d array.
+  // Column j of A is row j of Aᵀ, so the columns are transposed in place to keep one d×d array.
   const jacobian = await computeJacobianColumns(denoiser, image, 0, d, options);
   transposeInPlace(jacobian, d);
   return jacobian;
@@ -224,8 +224,8 @@ function transposeInPlace(matrix: Float64Array, d: number): void {
 }
 
 /**
- * Computes rows first…first+count−1 of the Jacobian (count×d row-major) by batched vector-Jacobian products
- * (whatever `options.method` says); useful to spread a large Jacobian over several processes or to time part
+ * Computes rows first…first+count−1 of the Jacobian (count×d row-major) by batched vector-Jacobian products,
+ * ignoring `options.method`; useful to spread a large Jacobian over several processes or to time part
  * of it.
  */
 export async function computeJacobianRows(

@@ -109,7 +109,10 @@ async function runJacobianAnalysis(options: JacobianCommandOptions): Promise<voi
 
   const threads = requestedThreads ?? automaticThreads(backend.name, denoiser, height * width * imageChannels);
   const analysis = await analyzeDenoiserAt(denoiser, clean, { sigma, seed, topK, full: options.full, chunkSize, method, threads });
-  const jacobianMethod = method !== 'auto' ? method : typeof denoiser.linearize === 'function' ? 'linearized' : 'vector-jacobian';
+  let jacobianMethod: string = method;
+  if (method === 'auto') {
+    jacobianMethod = typeof denoiser.linearize === 'function' ? 'linearized' : 'vector-jacobian';
+  }
   await writeOutputs(options, analysis, eigenvectorIndices, { jacobianMethod, threads });
   logger.info(
     {
@@ -123,9 +126,9 @@ async function runJacobianAnalysis(options: JacobianCommandOptions): Promise<voi
 }
 
 /**
- * Threads of `--threads auto`: one per core (at most 8) on the single-thread wasm and cpu backends when
- * the denoiser can be rebuilt in a worker and the image has at least 1,024 values, so that the workers'
- * start (about a second each) pays off; 1 otherwise.
+ * Returns the threads of `--threads auto`. That is one per core (at most 8) on the single-thread wasm and
+ * cpu backends, when the denoiser can be rebuilt in a worker and the image has at least 1,024 values, so
+ * that starting the workers (about a second each) pays off. Otherwise it is 1.
  */
 function automaticThreads(backend: string, denoiser: Denoiser, d: number): number {
   if ((backend !== 'wasm' && backend !== 'cpu') || typeof denoiser.workerRecipe !== 'function' || d < 1024) {
