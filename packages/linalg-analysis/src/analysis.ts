@@ -33,7 +33,7 @@ export interface AnalyzeOptions {
   chunkSize?: number;
   /** How the Jacobian and its products are computed (see JacobianMethod). Default 'auto'. */
   method?: JacobianMethod;
-  /** Worker threads of the dense Jacobian (see JacobianOptions.threads); more than 1 also gives the eigendecomposition a second thread. Default 1. */
+  /** Worker threads of the dense Jacobian (see JacobianOptions.threads). Default 1. */
   threads?: number;
   /** Random probes of the trace and asymmetry estimates on the Lanczos path. Default 16. */
   traceProbes?: number;
@@ -142,7 +142,7 @@ export async function analyzeDenoiserAt(denoiser: Denoiser, clean: ImageBatch, o
     });
     const checks = await jacobianChecks(denoiser, noisy, jacobian, { sigma, seed });
     const eigenStart = performance.now();
-    const { eigenvalues, eigenvectors } = symmetricEigen(jacobian, d, { threads: (options.threads ?? 1) > 1 ? 2 : 1 });
+    const { eigenvalues, eigenvectors } = symmetricEigen(jacobian, d);
     const eigenEnd = performance.now();
     let trace = 0;
     for (let i = 0; i < d; i++) trace += jacobian[i * d + i];
