@@ -132,6 +132,20 @@ describe('trainDenoiser', () => {
   });
 });
 
+describe('trainDenoiser resume checks', () => {
+  test('other training images are rejected', async () => {
+    const dir = await temporaryDirectory();
+    await trainDenoiser({ ...baseOptions(dir), epochs: 1 });
+    // Same shape, other values: images 1 … 8 of the ramp family in place of 0 … 7.
+    await expect(trainDenoiser({ ...baseOptions(dir), data: { train: rampImages(8, 1), test: rampImages(4, 100) }, resume: true })).rejects.toThrow(
+      /Cannot resume: the run differs from its checkpoint in training image values \(SHA-256 [0-9a-f]{12}… → [0-9a-f]{12}…\)/,
+    );
+    await expect(trainDenoiser({ ...baseOptions(dir), data: { train: rampImages(8, 0), test: rampImages(4, 101) }, resume: true })).rejects.toThrow(
+      /test image values/,
+    );
+  });
+});
+
 describe('trainDenoiser failures', () => {
   test('non-finite training or test pixels are rejected', async () => {
     const dir = await temporaryDirectory();

@@ -8,6 +8,7 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { RandomStream, assertImageBatch, createLogger, startProgress, writeFileAtomic, type ImageBatch, type Logger } from '@gahb/core';
@@ -114,7 +115,14 @@ export async function trainDenoiser(options: TrainDenoiserOptions): Promise<Trai
   assertImageBatch(test, 'test images');
   assertFiniteImages(train, 'training images');
   assertFiniteImages(test, 'test images');
-  const dataRecord = { ...options.dataInfo, trainShape: [...train.shape], testShape: [...test.shape] };
+  // The SHA-256 of the pixel values lets a resumed run check that it trains on the same images.
+  const dataRecord = {
+    ...options.dataInfo,
+    trainShape: [...train.shape],
+    testShape: [...test.shape],
+    trainSha256: pixelDigest(train),
+    testSha256: pixelDigest(test),
+  };
 
   // 1. Start fresh, or restore network, optimizer, sampler and epoch sums from the checkpoint.
   const entry = architectureRegistry.get(options.architecture);
@@ -364,6 +372,12 @@ function assertSameRun(
   const savedData = (manifest['data'] ?? {}) as Record<string, unknown>;
   compare('training image shape', savedData['trainShape'], data['trainShape']);
   compare('test image shape', savedData['testShape'], data['testShape']);
+  // Checkpoints written before the digests were recorded have none, so their images are not compared.
+  for (const key of ['trainSha256', 'testSha256'] as const) {
+    if (savedData[key] !== undefined && savedData[key] !== data[key]) {
+      differences.push(`${key === 'trainSha256' ? 'training' : 'test'} image values (SHA-256 ${String(savedData[key]).slice(0, 12)}… → ${String(data[key]).slice(0, 12)}…)`);
+    }
+  }
   if (differences.length > 0) {
     throw new Error(`Cannot resume: the run differs from its checkpoint in ${differences.join('; ')}. Use the checkpoint's settings or a new output directory.`);
   }
@@ -375,7 +389,6 @@ async function appendMetrics(dir: string, metrics: EpochMetrics): Promise<void> 
   await writeFileAtomic(file, `${previous}${JSON.stringify(metrics)}\n`);
 }
 
-/** Drops metrics lines of epochs after `completedEpochs` (written before a crash that lost their checkpoint). */
 /**
  * Rejects images that contain NaN or ±Infinity. The wasm backend's ReLU turns NaN into 0, so such values
  * would otherwise train a network on garbage without a non-finite loss to show it.
@@ -394,6 +407,12 @@ function assertFiniteImages(batch: ImageBatch, name: string): void {
   }
 }
 
+/** Returns the hex SHA-256 of the float32 pixel values of `batch`. */
+function pixelDigest(batch: ImageBatch): string {
+  return createHash('sha256').update(new Uint8Array(batch.data.buffer, batch.data.byteOffset, batch.data.byteLength)).digest('hex');
+}
+
+/** Drops metrics lines of epochs after `completedEpochs` (written before a crash that lost their checkpoint). */
 async function truncateMetrics(dir: string, completedEpochs: number): Promise<void> {
   const file = path.join(dir, metricsFile);
   if (!existsSync(file)) {
