@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
@@ -14,6 +15,14 @@ function parsePositiveInteger(value: string): number {
   return parsed;
 }
 
+// Each training job holds its own copy of the data pool, so the default stays small on machines with many cores.
+const MAX_DEFAULT_JOBS = 4;
+
+/** Returns the default of --jobs: one training process per core, because the wasm backend uses one thread. */
+function defaultJobs(): number {
+  return Math.max(1, Math.min(MAX_DEFAULT_JOBS, os.availableParallelism()));
+}
+
 registerCommand({
   name: 'reproduce',
   description: 'Run the whole study (data, training sweep, sampling, Jacobian analysis, C^α and disks) and write an HTML report.',
@@ -23,7 +32,11 @@ registerCommand({
       .option('--data <source>', "natural-image source for the sweep, resolved by @gahb/datasets: 'patches:bundled' (default) or e.g. 'celeba:DIR'")
       .option('--out <dir>', 'run directory (config.json, data/, checkpoints/, figures/, report/index.html)', 'gahb-run')
       .option('--resume', 'continue the run in --out: skip completed steps and finished training jobs', false)
-      .option('--jobs <count>', 'training jobs run at the same time, each in its own process when > 1 (default 1)', parsePositiveInteger)
+      .option(
+        '--jobs <count>',
+        `training jobs run at the same time, each in its own process when > 1 (default: one per core, at most ${MAX_DEFAULT_JOBS}; here ${defaultJobs()})`,
+        parsePositiveInteger,
+      )
       .option('--backend <name>', "TensorFlow.js backend: 'auto' (default), 'wasm', 'cpu', 'tensorflow' or 'tensorflow-gpu'")
       .action(async (options: { preset?: string; data?: string; out: string; resume: boolean; jobs?: number; backend?: string }) => {
         // Without this check a mistyped --out would start a new run of the default preset.
@@ -33,7 +46,7 @@ registerCommand({
         const stopInterruptHint = printResumeHintOnInterrupt(options.out);
         let result;
         try {
-          result = await reproduce(options);
+          result = await reproduce({ ...options, jobs: options.jobs ?? defaultJobs() });
         } finally {
           stopInterruptHint();
         }
