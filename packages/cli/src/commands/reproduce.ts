@@ -15,7 +15,7 @@ function parsePositiveInteger(value: string): number {
   return parsed;
 }
 
-// Each training job holds its own copy of the data pool, so the default stays small on machines with many cores.
+// Each training job loads its own copy of the data pool, so the default stays small on machines with many cores.
 const MAX_DEFAULT_JOBS = 4;
 
 /** Returns the default of --jobs: one training process per core, because the wasm backend uses one thread. */
