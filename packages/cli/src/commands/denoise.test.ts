@@ -45,6 +45,34 @@ describe('gahb denoise', () => {
     expect(denoised.shape).toEqual([3, 8, 8, 1]);
   });
 
+  test('nchw input is read with --layout nchw', async () => {
+    const network = createNetwork('bf-cnn', { layers: 3, channels: 2, imageChannels: 3 }, 0);
+    const weights = network.getWeights();
+    for (const [name, entry] of weights) {
+      entry.data.fill(name.endsWith('running_sd') ? 1 : 0);
+    }
+    network.setWeights(weights);
+    const model = path.join(dir, 'model-rgb');
+    await saveCheckpoint(model, network, {});
+    // [2, 3, 4, 4]: channel c of image i is the constant 0.2 + 0.3c + 0.1i, so NHWC pixel values tell the order apart.
+    const nchw = new Float32Array(2 * 3 * 16);
+    for (let i = 0; i < 2; i++) for (let c = 0; c < 3; c++) nchw.fill(0.2 + 0.3 * c + 0.1 * i, (i * 3 + c) * 16, (i * 3 + c + 1) * 16);
+    const input = path.join(dir, 'clean-nchw.npy');
+    await writeNpy(input, { dtype: 'float32', shape: [2, 3, 4, 4], data: nchw });
+    const denoisedFile = path.join(dir, 'denoised-rgb.npy');
+
+    await gahb('denoise', '--model', model, '--input', input, '--layout', 'nchw', '--sigma', '0', '--output', denoisedFile, '--backend', 'wasm');
+
+    const denoised = await readNpy(denoisedFile);
+    expect(denoised.shape).toEqual([2, 4, 4, 3]);
+    // Image 1, pixel 5, channels 0, 1, 2 (σ = 0 and a zero network return the input).
+    const base = (16 + 5) * 3;
+    expect(Array.from(denoised.data.subarray(base, base + 3)).map((value) => Number(value.toFixed(4)))).toEqual([0.3, 0.6, 0.9]);
+    await expect(gahb('denoise', '--model', model, '--input', input, '--layout', 'chw', '--sigma', '0', '--backend', 'wasm')).rejects.toThrow(
+      '--layout chw is invalid: use nhwc or nchw.',
+    );
+  });
+
   test('missing output folder is rejected first', async () => {
     const input = path.join(dir, 'clean.npy');
     await writeNpy(input, { dtype: 'float32', shape: [1, 8, 8, 1], data: new Float32Array(64) });

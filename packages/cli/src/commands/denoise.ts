@@ -19,6 +19,7 @@ interface DenoiseCommandOptions {
   seed: number;
   output?: string;
   batchSize: number;
+  layout?: string;
   backend: string;
 }
 
@@ -51,6 +52,7 @@ registerCommand({
         }
         return count;
       }, 64)
+      .option('--layout <order>', 'axis order of a 4-D .npy input: nhwc (default) or nchw (PyTorch); the output is always nhwc')
       .option('--backend <name>', 'TensorFlow.js backend: auto, wasm, cpu, tensorflow, tensorflow-gpu', 'auto')
       .action(async (options: DenoiseCommandOptions) => {
         if (options.output !== undefined) {
@@ -58,7 +60,10 @@ registerCommand({
         }
         await initBackend({ backend: options.backend });
         const { network, denoiser } = await loadCheckpoint(options.model);
-        const images = (await prepareDataset(dataSpec(options.input), { storage: 'float32' })).images;
+        if (options.layout !== undefined && options.layout !== 'nhwc' && options.layout !== 'nchw') {
+          throw new Error(`--layout ${options.layout} is invalid: use nhwc or nchw.`);
+        }
+        const images = (await prepareDataset(dataSpec(options.input), { storage: 'float32', layout: options.layout as 'nhwc' | 'nchw' | undefined })).images;
         const [n, height, width, channels] = images.shape;
 
         // y = x + σz with z from RandomStream.fromSeed(seed, 'denoise-noise', i) for image i.
