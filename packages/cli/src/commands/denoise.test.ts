@@ -68,6 +68,9 @@ describe('gahb denoise', () => {
     // Image 1, pixel 5, channels 0, 1, 2 (σ = 0 and a zero network return the input).
     const base = (16 + 5) * 3;
     expect(Array.from(denoised.data.subarray(base, base + 3)).map((value) => Number(value.toFixed(4)))).toEqual([0.3, 0.6, 0.9]);
+    await gahb('denoise', '--model', model, '--input', input, '--layout', 'nchw', '--sigma', '25', '--backend', 'wasm');
+    expect(output.join('\n')).toContain('warning: --sigma 25 is in pixel units of [0, 1] images');
+    expect(output.join('\n')).toContain('for 25 on the 0..255 scale pass --sigma 0.0980.');
     await expect(gahb('denoise', '--model', model, '--input', input, '--layout', 'chw', '--sigma', '0', '--backend', 'wasm')).rejects.toThrow(
       '--layout chw is invalid: use nhwc or nchw.',
     );
@@ -86,6 +89,6 @@ describe('gahb denoise', () => {
   test('missing checkpoint is an error', async () => {
     const input = path.join(dir, 'clean.npy');
     await writeNpy(input, { dtype: 'float32', shape: [1, 8, 8, 1], data: new Float32Array(64) });
-    await expect(gahb('denoise', '--model', path.join(dir, 'none'), '--input', input, '--sigma', '0.1')).rejects.toThrow(/is incomplete/);
+    await expect(gahb('denoise', '--model', path.join(dir, 'none'), '--input', input, '--sigma', '0.1')).rejects.toThrow(/Checkpoint folder .*none was not found: pass a folder written by gahb train or gahb import-pytorch/);
   });
 });

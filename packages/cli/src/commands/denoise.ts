@@ -98,6 +98,12 @@ registerCommand({
         }
 
         console.log(`images:      ${n} x ${height}x${width}x${channels}, sigma ${options.sigma} (${(options.sigma * 255).toFixed(1)} on 0..255)`);
+        if (options.sigma > 1) {
+          console.log(
+            `warning: --sigma ${options.sigma} is in pixel units of [0, 1] images, which makes the noise far larger than the images; ` +
+              `for ${options.sigma} on the 0..255 scale pass --sigma ${(options.sigma / 255).toPrecision(3)}.`,
+          );
+        }
         console.log(`PSNR in:     ${meanPsnr(inputMse).toFixed(2)} dB`);
         console.log(`PSNR out:    ${meanPsnr(outputMse).toFixed(2)} dB`);
         if (options.output !== undefined) {

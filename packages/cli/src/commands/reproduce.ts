@@ -54,7 +54,12 @@ registerCommand({
         console.log(`Report: ${result.reportPath}`);
         if (incomplete.length > 0) {
           const lines = incomplete.map((manifest) => `  ${manifest.name} (${manifest.status}): ${manifest.summary}`);
-          throw new Error(`${incomplete.length} step(s) did not complete:\n${lines.join('\n')}\nFix the cause and rerun with --resume --out ${options.out}.`);
+          // A run keeps its --data, so a wrong source can only be replaced in a new run directory.
+          const dataFailed = incomplete.some((manifest) => manifest.name.startsWith('data-') && manifest.status === 'failed');
+          const dataHint = dataFailed ? ' A run keeps its --data: to use another data source, start a new run with another --out.' : '';
+          throw new Error(
+            `${incomplete.length} step(s) did not complete:\n${lines.join('\n')}\nFix the cause and rerun with --resume --out ${options.out}.${dataHint}`,
+          );
         }
       });
   },

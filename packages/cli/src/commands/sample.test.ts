@@ -58,6 +58,7 @@ describe('gahb sample', () => {
     expect(summary.results[1].iterations).toEqual([0, 0, 0]);
     expect((await stat(grid)).size).toBeGreaterThan(0);
     expect(output.join('\n')).toMatch(/3\/3 converged, 0\.0 steps on average/);
+    expect(output.join('\n')).toContain(`warning: 3 sample(s) of ${second} stopped before the first step`);
   });
 
   test('trajectory file holds recorded states', async () => {

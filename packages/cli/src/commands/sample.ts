@@ -234,6 +234,13 @@ registerCommand({
         const converged = result.status.filter((status) => status === 'converged').length;
         const meanSteps = result.iterations.reduce((sum, steps) => sum + steps, 0) / options.count;
         console.log(`${options.model[k]}: ${converged}/${options.count} converged, ${meanSteps.toFixed(1)} steps on average`);
+        const stoppedAtStart = result.iterations.filter((steps) => steps === 0).length;
+        if (stoppedAtStart > 0) {
+          console.log(
+            `warning: ${stoppedAtStart} sample(s) of ${options.model[k]} stopped before the first step, because the denoiser's residual ` +
+              'was already below --sigma-final; such samples are the initial noise. Check that the network is trained.',
+          );
+        }
       }
       console.log(`samples written to ${options.out}`);
       for (const { network } of loaded) {

@@ -31,6 +31,20 @@ const trainArgs = (data: string, out: string) => [
 ];
 
 describe('gahb train', () => {
+  test('reads an nchw array with --layout nchw', async () => {
+    const data = path.join(dir, 'ramps-nchw.npy');
+    // [10, 1, 8, 8]: with one channel the values are the same as [10, 8, 8, 1], only the shape differs.
+    const values = new Float32Array(10 * 64).map((_, k) => 0.2 + 0.5 * ((k % 64) / 63));
+    await writeNpy(data, { dtype: 'float32', shape: [10, 1, 8, 8], data: values });
+
+    await expect(gahb(...trainArgs(data, path.join(dir, 'rejected')))).rejects.toThrow('use layout nchw');
+    await gahb(...trainArgs(data, path.join(dir, 'run-nchw')), '--layout', 'nchw');
+
+    const manifest = JSON.parse(await readFile(path.join(dir, 'run-nchw', 'model.json'), 'utf8'));
+    expect(manifest.data.trainShape).toEqual([4, 8, 8, 1]);
+    await expect(gahb(...trainArgs(data, path.join(dir, 'x')), '--layout', 'hwc')).rejects.toThrow('--layout hwc is invalid: use nhwc or nchw.');
+  });
+
   test('trains S2 and records the split', async () => {
     const data = path.join(dir, 'ramps.npy');
     await writeRamps(data);

@@ -18,6 +18,7 @@ interface TrainCommandOptions {
   n: number;
   side: string;
   size?: number;
+  layout?: string;
   testCount: number;
   arch: string;
   config: string[];
@@ -181,6 +182,7 @@ registerCommand({
       .requiredOption('--data <source>', 'images: a .npy file ([n, h, w, c] in [0, 1] or uint8) or a data-source spec such as folder:DIR or celeba:DIR')
       .requiredOption('--n <count>', 'training images N in the subset', positiveInteger)
       .option('--side <side>', 'subset: 1 (S1, the first N images) or 2 (S2, the last N)', '1')
+      .option('--layout <order>', 'axis order of a 4-D .npy data file: nhwc (default) or nchw (PyTorch)')
       .option('--size <pixels>', 'image height and width when the source is prepared (default: the source\'s default, 80)', positiveInteger)
       .option('--test-count <count>', 'test images for the per-epoch metrics', positiveInteger, 512)
       .option('--arch <name>', `architecture: ${architectureRegistry.names().join(', ')}`, 'bf-unet')
@@ -202,6 +204,9 @@ registerCommand({
         if (options.side !== '1' && options.side !== '2') {
           throw new Error(`--side ${options.side} is invalid: use 1 (S1) or 2 (S2).`);
         }
+        if (options.layout !== undefined && options.layout !== 'nhwc' && options.layout !== 'nchw') {
+          throw new Error(`--layout ${options.layout} is invalid: use nhwc or nchw.`);
+        }
         if (options.noise !== 'quadratic' && options.noise !== 'uniform') {
           throw new Error(`--noise ${options.noise} is invalid: use quadratic or uniform.`);
         }
@@ -211,7 +216,7 @@ registerCommand({
 
         // Prepare the set and select subset S1 or S2 and its test images.
         const spec = dataSpec(options.data);
-        const dataset = await prepareDataset(spec, { size: options.size, storage: 'float32' });
+        const dataset = await prepareDataset(spec, { size: options.size, storage: 'float32', layout: options.layout as 'nhwc' | 'nchw' | undefined });
         const { s1, s2 } = splitSubsets(dataset, options.n, { testCount: options.testCount, seed: options.seed });
         const split = options.side === '1' ? s1 : s2;
         const train = selectImages(dataset.images, split.indices);

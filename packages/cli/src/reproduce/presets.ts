@@ -1,6 +1,6 @@
 /**
  * Presets of `gahb reproduce`: image size, network, training length, N values and analysis settings of
- * each experiment. `smoke` runs the whole pipeline in about a minute (tests, CI); `quick` and `standard`
+ * each experiment. `smoke` runs the whole pipeline in seconds (tests, CI); `quick` and `standard`
  * are sized for 2 CPU cores from a PyTorch calibration run (bias-free UNet with 2 blocks and 16 channels
  * on 16x16 images, batch 64, Adam 1e-3 halved every 2,000 steps, quadratic noise levels); `paper` is the
  * study's scale (80x80 images, BF-UNet with 3 blocks and 64 channels, N = 1 … 10^5, batch 512, 1000 epochs
@@ -97,7 +97,7 @@ const samplerDefaults = { sigma0: 1, sigmaFinal: 0.05, h0: 0.01, beta: 0.1, init
 export const presets: Record<string, Preset> = {
   smoke: {
     name: 'smoke',
-    description: 'The whole pipeline on 8x8 images and a tiny network, in about a minute; for tests and CI, not for results.',
+    description: 'The whole pipeline on 8x8 images and a tiny network, in seconds; for tests and CI, not for results.',
     calibrated: false,
     imageSize: 8,
     architecture: { name: 'bf-unet', config: { blocks: 1, channels: 4 } },

@@ -174,4 +174,16 @@ describe('gahb reproduce --preset smoke', () => {
       /already contains a run.*--resume/,
     );
   });
+
+  test('failed data step names the new-run fix', async () => {
+    const out = `${run.root}-missing-data`;
+    const missing = `${run.root}-no-such-folder`;
+    try {
+      await expect(
+        createProgram().parseAsync(['node', 'gahb', 'reproduce', '--preset', 'smoke', '--data', `folder:${missing}`, '--jobs', '1', '--backend', 'wasm', '--out', out]),
+      ).rejects.toThrow(/data-photos \(failed\)[\s\S]*A run keeps its --data: to use another data source, start a new run with another --out\./);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  }, 240_000);
 });

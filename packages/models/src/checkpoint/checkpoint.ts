@@ -6,6 +6,7 @@
  * manifest in its metadata, so a crash between the two writes leaves a loadable checkpoint.
  */
 import { mkdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Denoiser } from '@gahb/backend';
 import { createLogger, writeFileAtomic, writeJsonAtomic } from '@gahb/core';
@@ -105,6 +106,9 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   try {
     [manifestText, weightsBytes] = await Promise.all([readFile(manifestPath, 'utf8'), readFile(weightsPath)]);
   } catch (error) {
+    if (!existsSync(dir)) {
+      throw new Error(`Checkpoint folder ${dir} was not found: pass a folder written by gahb train or gahb import-pytorch.`, { cause: error });
+    }
     throw new Error(`Checkpoint ${dir} is incomplete: ${(error as Error).message}. A checkpoint contains ${manifestFile} and ${weightsFile}.`);
   }
   let manifest = parseManifest(manifestText, manifestPath);
