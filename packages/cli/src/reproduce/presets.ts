@@ -161,6 +161,8 @@ export const presets: Record<string, Preset> = {
     // 11 epochs of 128,000 samples at batch 64 = 22,000 Adam steps per network, learning rate halved every
     // 2,000 steps. 14 networks (the α = 2 C^α class reuses the sweep's N = 10,000 S1 network) at the 7.5
     // steps/s per network that quick measured with 2 jobs: 7 rounds of 49 minutes, about 5.7 hours.
+    // Its C^α N = 10,000 pair alone was run (3,266 s on 2 cores): median paired S1/S2 similarity 0.964 against
+    // nearest-training 0.892 and 0.877 over 32 seeds; the other networks were not trained with gahb.
     training: { epochs: 11, samplesPerEpoch: 128_000, batchSize: 64, learningRate: 1e-3, lrHalvingEpochs: 1, noiseDistribution: 'quadratic' },
     seed: 7,
     generalization: {
