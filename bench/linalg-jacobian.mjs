@@ -1,7 +1,7 @@
 // Benchmark of @gahb/linalg-analysis against PyTorch on the same machine in the same run:
 // - the Jacobian of the study's bias-free UNet (3 blocks, 64 channels, random weights) on the wasm backend,
 //   by batched vector-Jacobian products (rows) and by the network's linearization (columns, one forward
-//   pass per batch), timed on `--rows` rows or columns and extrapolated to all d;
+//   pass per batch). Each is timed on `--rows` rows or columns and extrapolated to all d;
 // - the dense symmetric eigendecomposition (symmetricEigen) of an n×n matrix against torch.linalg.eigh;
 // - Lanczos top-k on products (A + Aᵀ)v/2 (a linearized product and a vector-Jacobian product), timed per product.
 // The PyTorch side is bench/pytorch/jacobian.py run with Debian's /usr/bin/python3 (python3-torch).

@@ -36,15 +36,15 @@ export interface Denoiser {
 
   /**
    * Optional: how another thread builds the same denoiser, so that work such as the Jacobian can be shared
-   * among worker threads. Called when the work starts; the recipe holds the denoiser's current state.
+   * among worker threads. It is called when the work starts, so the recipe contains the denoiser's current state.
    */
   workerRecipe?(): DenoiserRecipe;
 }
 
 /**
- * How a worker thread rebuilds a denoiser: it loads `module` (a package name resolvable from the gahb
- * packages, or an absolute path) and awaits `module[exportName](argument)`, which returns the Denoiser.
- * `argument` crosses threads by structured cloning (plain objects, arrays, typed arrays).
+ * Recipe from which a worker thread rebuilds a denoiser. The worker loads `module` (a package name resolvable
+ * from the gahb packages, or an absolute path) and awaits `module[exportName](argument)`, which returns the
+ * Denoiser. `argument` crosses threads by structured cloning (plain objects, arrays, typed arrays).
  */
 export interface DenoiserRecipe {
   module: string;

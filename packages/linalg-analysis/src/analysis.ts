@@ -9,7 +9,7 @@ import {
   denoiseVector,
   imageDimension,
   jacobianChecks,
-  jacobianProductPair,
+  openJacobianProducts,
   relativeDistance,
   type JacobianMethod,
 } from './jacobian';
@@ -31,7 +31,7 @@ export interface AnalyzeOptions {
   full?: boolean;
   /** Rows (or columns) per pass of the dense Jacobian. Default 64. */
   chunkSize?: number;
-  /** How the Jacobian and its products are computed (see JacobianMethod). Default 'auto'. */
+  /** Method of the Jacobian and its products (see JacobianMethod). Default 'auto'. */
   method?: JacobianMethod;
   /** Worker threads of the dense Jacobian (see JacobianOptions.threads). Default 1. */
   threads?: number;
@@ -166,32 +166,39 @@ export async function analyzeDenoiserAt(denoiser: Denoiser, clean: ImageBatch, o
     };
   }
 
-  // Lanczos path: top k of (A + Aᵀ)/2 from double-VJP products, trace and asymmetry from random probes.
+  // Lanczos path: top k of (A + Aᵀ)/2 from product pairs, trace and asymmetry from random probes.
   const lanczosStart = performance.now();
   const maxIterations = Math.min(d, options.maxIterations ?? 3 * topK + 60);
   const progress = startProgress({ label: `lanczos ${denoiser.name}`, total: maxIterations, unit: 'products' });
-  const result = await lanczosTopK(
-    async (v) => {
-      const { product, transposeProduct } = await jacobianProductPair(denoiser, noisy, v, { sigma, method: options.method });
-      return product.map((value, i) => 0.5 * (value + transposeProduct[i]));
-    },
-    d,
-    topK,
-    {
-      maxIterations,
-      tolerance: options.tolerance ?? 1e-5,
-      seed,
-      onIteration: (iteration) => {
-        progress.tick();
-        options.onProgress?.(iteration, maxIterations);
+  const products = openJacobianProducts(denoiser, noisy, { sigma, method: options.method });
+  let result: Awaited<ReturnType<typeof lanczosTopK>>;
+  let appliedToY: Float64Array;
+  try {
+    result = await lanczosTopK(
+      async (v) => {
+        const { product, transposeProduct } = await products.pair(v);
+        return product.map((value, i) => 0.5 * (value + transposeProduct[i]));
       },
-    },
-  );
+      d,
+      topK,
+      {
+        maxIterations,
+        tolerance: options.tolerance ?? 1e-5,
+        seed,
+        onIteration: (iteration) => {
+          progress.tick();
+          options.onProgress?.(iteration, maxIterations);
+        },
+      },
+    );
+    appliedToY = (await products.pair(y)).product;
+  } finally {
+    products.dispose();
+  }
   progress.done({ converged: String(result.converged) });
   const lanczosEnd = performance.now();
 
-  const estimates = await traceAndAsymmetryEstimates(denoiser, noisy, options.traceProbes ?? 16, seed, sigma);
-  const { product: appliedToY } = await jacobianProductPair(denoiser, noisy, y, { sigma, method: options.method });
+  const estimates = await traceAndAsymmetryEstimates(denoiser, noisy, options.traceProbes ?? 16, seed, sigma, options.method);
 
   return {
     ...common,
@@ -216,7 +223,7 @@ export async function analyzeDenoiserAt(denoiser: Denoiser, clean: ImageBatch, o
 
 /**
  * Estimates tr A = E[zᵀAz] (Hutchinson) and ‖A − Aᵀ‖_F / ‖A‖_F from E‖(A − Aᵀ)z‖² / E‖Az‖² with Rademacher
- * probes z (E[zzᵀ] = I), using one double-VJP product pair per probe.
+ * probes z (E[zzᵀ] = I), using one product pair per probe (see openJacobianProducts for the `method`).
  */
 export async function traceAndAsymmetryEstimates(
   denoiser: Denoiser,
@@ -224,6 +231,7 @@ export async function traceAndAsymmetryEstimates(
   probes: number,
   seed: number,
   sigma?: number,
+  method?: JacobianMethod,
 ): Promise<{ trace: number; traceStandardError: number; asymmetry: number }> {
   if (!Number.isSafeInteger(probes) || probes < 2) {
     throw new Error(`traceAndAsymmetryEstimates: probes ${probes} is invalid: use an integer >= 2.`);
@@ -233,16 +241,21 @@ export async function traceAndAsymmetryEstimates(
   const samples: number[] = [];
   let asymmetrySquared = 0;
   let normSquared = 0;
-  for (let probe = 0; probe < probes; probe++) {
-    const z = new Float64Array(d).map(() => (random.uniform() < 0.5 ? -1 : 1));
-    const { product, transposeProduct } = await jacobianProductPair(denoiser, image, z, { sigma });
-    let quadratic = 0;
-    for (let i = 0; i < d; i++) {
-      quadratic += z[i] * product[i];
-      asymmetrySquared += (product[i] - transposeProduct[i]) ** 2;
-      normSquared += product[i] ** 2;
+  const products = openJacobianProducts(denoiser, image, { sigma, method });
+  try {
+    for (let probe = 0; probe < probes; probe++) {
+      const z = new Float64Array(d).map(() => (random.uniform() < 0.5 ? -1 : 1));
+      const { product, transposeProduct } = await products.pair(z);
+      let quadratic = 0;
+      for (let i = 0; i < d; i++) {
+        quadratic += z[i] * product[i];
+        asymmetrySquared += (product[i] - transposeProduct[i]) ** 2;
+        normSquared += product[i] ** 2;
+      }
+      samples.push(quadratic);
     }
-    samples.push(quadratic);
+  } finally {
+    products.dispose();
   }
   const mean = samples.reduce((sum, value) => sum + value, 0) / probes;
   const variance = samples.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (probes - 1);

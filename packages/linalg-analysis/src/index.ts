@@ -13,10 +13,11 @@ export {
   jacobianVectorProduct,
   vectorJacobianProduct,
   jacobianProductPair,
+  openJacobianProducts,
   jacobianChecks,
   relativeAsymmetry,
 } from './jacobian';
-export type { JacobianOptions, JacobianProductOptions, JacobianChecks, JacobianCheckOptions, JacobianMethod } from './jacobian';
+export type { JacobianOptions, JacobianProductOptions, JacobianProducts, JacobianChecks, JacobianCheckOptions, JacobianMethod } from './jacobian';
 export { analyzeDenoiserAt, spectrumAcrossSigmas, traceAndAsymmetryEstimates, peakSignalToNoiseRatio } from './analysis';
 export type { AnalyzeOptions, JacobianAnalysis, SpectrumAtSigma } from './analysis';
 export { fitRate, optimalCAlphaSlope, sigmaToPsnr } from './rate-fit';

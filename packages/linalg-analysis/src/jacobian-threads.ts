@@ -100,6 +100,7 @@ export async function computeJacobianShares(
   const recipe = denoiser.workerRecipe();
   const d = image.shape[1] * image.shape[2] * image.shape[3];
   const result = new Float64Array(share.count * d);
+
   // Contiguous shares of whole chunks, so that every worker runs full batches but maybe the last.
   const chunks = Math.ceil(share.count / share.chunkSize);
   const workerCount = Math.min(threads, chunks);
@@ -121,27 +122,35 @@ export async function computeJacobianShares(
       };
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: input });
       workers.push(worker);
-      jobs.push(
-        new Promise<void>((resolve, reject) => {
-          worker.on('message', (message: WorkerMessage) => {
-            if (message.type === 'progress') {
-              done += message.done;
-              onProgress(done);
-            } else if (message.type === 'result') {
-              result.set(message.values, begin * d);
-              resolve();
-            } else {
-              reject(new Error(`${caller}: worker thread ${w + 1} of ${workerCount} failed: ${message.message}`));
-            }
-          });
-          worker.on('error', (error) => reject(new Error(`${caller}: worker thread ${w + 1} of ${workerCount} stopped: ${error.message}`)));
-          worker.on('exit', (code) => reject(new Error(`${caller}: worker thread ${w + 1} of ${workerCount} exited with code ${code} before its result.`)));
-        }),
-      );
+
+      const label = `${caller}: worker thread ${w + 1} of ${workerCount}`;
+      const onDone = (count: number): void => {
+        done += count;
+        onProgress(done);
+      };
+      jobs.push(workerResult(worker, label, onDone).then((values) => result.set(values, begin * d)));
     }
     await Promise.all(jobs);
   } finally {
     await Promise.all(workers.map((worker) => worker.terminate()));
   }
   return result;
+}
+
+/** Resolves with the values `worker` computes, passing its progress messages to `onDone`. */
+function workerResult(worker: Worker, label: string, onDone: (count: number) => void): Promise<Float64Array> {
+  return new Promise((resolve, reject) => {
+    worker.on('message', (message: WorkerMessage) => {
+      if (message.type === 'progress') {
+        onDone(message.done);
+      } else if (message.type === 'result') {
+        resolve(message.values);
+      } else {
+        reject(new Error(`${label} failed: ${message.message}`));
+      }
+    });
+    worker.on('error', (error) => reject(new Error(`${label} stopped: ${error.message}`)));
+    // After a result this rejection is ignored, because the promise is settled already.
+    worker.on('exit', (code) => reject(new Error(`${label} exited with code ${code} before its result.`)));
+  });
 }

@@ -101,9 +101,7 @@ export async function computeJacobianColumns(
   options: JacobianOptions = {},
 ): Promise<Float64Array> {
   const d = imageDimension(image, 'computeJacobianColumns');
-  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(count) || first < 0 || count < 0 || first + count > d) {
-    throw new Error(`computeJacobianColumns: columns [${first}, ${first + count}) are invalid: use a range inside [0, d = ${d}).`);
-  }
+  checkRange(first, count, d, 'computeJacobianColumns', 'columns');
   resolveMethod(denoiser, 'linearized', 'computeJacobianColumns');
   const chunkSize = checkedChunkSize(options.chunkSize, 'computeJacobianColumns');
   const threads = checkedThreads(options.threads, 'computeJacobianColumns');
@@ -177,6 +175,12 @@ function resolveMethod(denoiser: Denoiser, method: JacobianMethod | undefined, c
   return chosen;
 }
 
+function checkRange(first: number, count: number, d: number, caller: string, unit: 'rows' | 'columns'): void {
+  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(count) || first < 0 || count < 0 || first + count > d) {
+    throw new Error(`${caller}: ${unit} [${first}, ${first + count}) are invalid: use a range inside [0, d = ${d}).`);
+  }
+}
+
 function checkedThreads(threads: number | undefined, caller: string): number {
   const count = threads ?? 1;
   if (!Number.isSafeInteger(count) || count < 1) {
@@ -225,7 +229,7 @@ function transposeInPlace(matrix: Float64Array, d: number): void {
 
 /**
  * Computes rows first…first+count−1 of the Jacobian (count×d row-major) by batched vector-Jacobian products,
- * ignoring `options.method`; useful to spread a large Jacobian over several processes or to time part
+ * whatever `options.method` is. It serves to spread a large Jacobian over several processes or to time part
  * of it.
  */
 export async function computeJacobianRows(
@@ -236,9 +240,7 @@ export async function computeJacobianRows(
   options: JacobianOptions = {},
 ): Promise<Float64Array> {
   const d = imageDimension(image, 'computeJacobian');
-  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(count) || first < 0 || count < 0 || first + count > d) {
-    throw new Error(`computeJacobian: rows [${first}, ${first + count}) are invalid: use a range inside [0, d = ${d}).`);
-  }
+  checkRange(first, count, d, 'computeJacobian', 'rows');
   const chunkSize = checkedChunkSize(options.chunkSize, 'computeJacobian');
   const threads = checkedThreads(options.threads, 'computeJacobian');
   if (threads > 1) {
@@ -296,13 +298,13 @@ export async function jacobianVectorProduct(
   v: ArrayLike<number>,
   options: JacobianProductOptions = {},
 ): Promise<Float64Array> {
-  const { product } = await jacobianProducts(denoiser, image, v, options, true);
+  const { product } = await jacobianProductPair(denoiser, image, v, options);
   return product;
 }
 
 /**
  * Returns both A v and Aᵀv: one double-VJP evaluation (u = v in {@link jacobianVectorProduct}), or one
- * vector-Jacobian product and one linearized product; the symmetric part applied to v is (A v + Aᵀv)/2.
+ * forward and one backward pass of the linearization; the symmetric part applied to v is (A v + Aᵀv)/2.
  */
 export async function jacobianProductPair(
   denoiser: Denoiser,
@@ -310,9 +312,72 @@ export async function jacobianProductPair(
   v: ArrayLike<number>,
   options: JacobianProductOptions = {},
 ): Promise<{ product: Float64Array; transposeProduct: Float64Array }> {
-  return jacobianProducts(denoiser, image, v, options, true);
+  const products = openJacobianProducts(denoiser, image, options);
+  try {
+    return await products.pair(v);
+  } finally {
+    products.dispose();
+  }
 }
 
+/** Products A v and Aᵀv at one image for many vectors v, from {@link openJacobianProducts}. */
+export interface JacobianProducts {
+  /** Returns A v and Aᵀv for v of length d. */
+  pair(v: ArrayLike<number>): Promise<{ product: Float64Array; transposeProduct: Float64Array }>;
+  /** Releases the linearization, if one was made. */
+  dispose(): void;
+}
+
+/**
+ * Opens the products A v and Aᵀv of `denoiser` at `image` for iterative methods (Lanczos, trace probes).
+ * With the linearization the ReLU patterns are found once, here, and each pair costs one forward and one
+ * backward pass of the linear map. Otherwise each pair is one double-VJP evaluation. Call `dispose` after use.
+ */
+export function openJacobianProducts(denoiser: Denoiser, image: ImageBatch, options: JacobianProductOptions = {}): JacobianProducts {
+  const d = imageDimension(image, 'jacobianVectorProduct');
+  const checkLength = (v: ArrayLike<number>): void => {
+    if (v.length !== d) {
+      throw new Error(`jacobianVectorProduct: vector has length ${v.length} but the image has d = ${d} values; pass a vector of length d.`);
+    }
+  };
+  if (resolveMethod(denoiser, options.method, 'jacobianVectorProduct') === 'vector-jacobian') {
+    return {
+      pair: async (v) => {
+        checkLength(v);
+        return jacobianProducts(denoiser, image, v, options, true);
+      },
+      dispose: () => undefined,
+    };
+  }
+
+  const shape = image.shape as [number, number, number, number];
+  const linearized = linearizeAt(denoiser, image, options.sigma);
+  return {
+    pair: async (v) => {
+      checkLength(v);
+      let productTensor: tf.Tensor | null = null;
+      // ∇_u ⟨A u, v⟩ = Aᵀv, evaluated at u = v, where the forward pass A u is A v.
+      const transposeTensor = tf.tidy(() => {
+        const direction = tf.tensor4d(Float32Array.from(v), shape);
+        return tf.grad((point: tf.Tensor) => {
+          const output = linearized.apply(point as tf.Tensor4D);
+          productTensor = tf.keep(tf.clone(output));
+          return tf.sum(tf.mul(output, direction));
+        })(tf.clone(direction));
+      });
+      const productResult = productTensor as tf.Tensor | null;
+      if (productResult === null) throw new Error('jacobianVectorProduct: the linearized product was not computed.');
+      const product = Float64Array.from(await productResult.data());
+      productResult.dispose();
+      const transposeProduct = Float64Array.from(await transposeTensor.data());
+      transposeTensor.dispose();
+      return { product, transposeProduct };
+    },
+    dispose: () => linearized.dispose(),
+  };
+}
+
+/** Computes Aᵀv (`withForward` false) or A v and Aᵀv by vector-Jacobian products only. */
 async function jacobianProducts(
   denoiser: Denoiser,
   image: ImageBatch,
@@ -326,7 +391,6 @@ async function jacobianProducts(
   }
   const shape = image.shape as [number, number, number, number];
   const denoiseOptions = options.sigma === undefined ? undefined : { sigma: options.sigma };
-  const linearized = withForward && resolveMethod(denoiser, options.method, 'jacobianVectorProduct') === 'linearized';
 
   let transposeTensor: tf.Tensor | null = null;
   const [productTensor] = tf.tidy((): tf.Tensor[] => {
@@ -337,15 +401,6 @@ async function jacobianProducts(
     if (!withForward) {
       transposeTensor = tf.keep(vjp(direction));
       return [];
-    }
-    if (linearized) {
-      transposeTensor = tf.keep(vjp(direction));
-      const map = (denoiser.linearize as NonNullable<Denoiser['linearize']>)(y, denoiseOptions);
-      try {
-        return [map.apply(direction)];
-      } finally {
-        map.dispose();
-      }
     }
     // ∇_u ⟨vjp(u), v⟩ = A v. The point u is a copy of v: with the same tensor as u and as the constant v, the
     // gradient would also flow through the constant and give (A + Aᵀ)v. At u = v the inner vjp is Aᵀv.

@@ -9,6 +9,7 @@ import {
   computeJacobianColumns,
   computeJacobianRows,
   jacobianProductPair,
+  openJacobianProducts,
   jacobianVectorProduct,
   multiply,
   vectorJacobianProduct,
@@ -45,7 +46,7 @@ function relativeDifference(a: ArrayLike<number>, b: ArrayLike<number>): number 
   return Math.sqrt(difference / reference);
 }
 
-/** A − I, the Jacobian of the network's noise prediction, which carries all of its structure. */
+/** Returns A − I, the Jacobian of the network's noise prediction, which carries all of its structure. */
 function withoutIdentity(jacobian: Float64Array): Float64Array {
   const result = Float64Array.from(jacobian);
   for (let i = 0; i < d; i++) result[i * d + i] -= 1;
@@ -91,7 +92,25 @@ describe('linearized Jacobian', () => {
     expect(relativeDifference(await jacobianVectorProduct(denoiser, image, v), doubleVjp.product)).toBeLessThan(1e-5);
   });
 
-  test('names the fix for a denoiser without linearize, an unknown method and a wrong direction shape', async () => {
+  test('product session reuses one linearization', async () => {
+    const denoiser = network.denoiser();
+    const products = openJacobianProducts(denoiser, image);
+    try {
+      for (const seed of [7, 8]) {
+        const v = new Float64Array(d);
+        RandomStream.fromSeed(seed, 'direction').fillNormal(v, 0, 1);
+        const fromSession = await products.pair(v);
+        const doubleVjp = await jacobianProductPair(denoiser, image, v, { method: 'vector-jacobian' });
+        expect(relativeDifference(fromSession.product, doubleVjp.product)).toBeLessThan(1e-5);
+        expect(relativeDifference(fromSession.transposeProduct, doubleVjp.transposeProduct)).toBeLessThan(1e-5);
+      }
+      await expect(products.pair(new Float64Array(d - 1))).rejects.toThrow('vector has length 63 but the image has d = 64 values');
+    } finally {
+      products.dispose();
+    }
+  });
+
+  test('invalid linearized requests name the fix', async () => {
     const plain: Denoiser = { name: 'plain', denoise: (noisy) => network.denoiser().denoise(noisy) };
     await expect(computeJacobian(plain, image, { method: 'linearized' })).rejects.toThrow(
       "denoiser plain has no linearize method; use method 'vector-jacobian'",
@@ -124,7 +143,7 @@ describe('Jacobian in worker threads', () => {
     expect(relativeDifference(threadedFull, full)).toBeLessThan(1e-6);
   });
 
-  test('names the fix for a denoiser without workerRecipe and for an invalid thread count', async () => {
+  test('invalid thread requests name the fix', async () => {
     const plain: Denoiser = { name: 'plain', denoise: (noisy) => network.denoiser().denoise(noisy) };
     await expect(computeJacobianRows(plain, image, 0, 8, { threads: 2 })).rejects.toThrow(
       'denoiser plain has no workerRecipe, so other threads cannot rebuild it; use threads: 1',

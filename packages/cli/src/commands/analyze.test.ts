@@ -68,7 +68,7 @@ describe('gahb analyze jacobian', () => {
     await expect(
       gahb('analyze', 'jacobian', '--model', modelFile, '--image', imageFile, '--sigma', '0.1', '--method', 'fast', '--out', path.join(root, 'x'), '--backend', 'wasm'),
     ).rejects.toThrow('--method fast is invalid: use auto, linearized, vector-jacobian');
-    // --arch is read: the file holds a bf-unet, so bf-cnn cannot take its weights.
+    // --arch is read: the file contains a bf-unet, so bf-cnn cannot take its weights.
     await expect(
       gahb('analyze', 'jacobian', '--model', modelFile, '--arch', 'bf-cnn', '--image', imageFile, '--sigma', '0.1', '--out', path.join(root, 'x'), '--backend', 'wasm'),
     ).rejects.toThrow(/bf-cnn/);

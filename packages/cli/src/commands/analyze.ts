@@ -126,9 +126,9 @@ async function runJacobianAnalysis(options: JacobianCommandOptions): Promise<voi
 }
 
 /**
- * Returns the threads of `--threads auto`. That is one per core (at most 8) on the single-thread wasm and
- * cpu backends, when the denoiser can be rebuilt in a worker and the image has at least 1,024 values, so
- * that starting the workers (about a second each) pays off. Otherwise it is 1.
+ * Returns the threads of `--threads auto`: one per core (at most 8) on the single-thread wasm and cpu
+ * backends when the denoiser can be rebuilt in a worker and the image has at least 1,024 values, and 1
+ * otherwise. Below that size, starting the workers (about a second each) would cost more than it saves.
  */
 function automaticThreads(backend: string, denoiser: Denoiser, d: number): number {
   if ((backend !== 'wasm' && backend !== 'cpu') || typeof denoiser.workerRecipe !== 'function' || d < 1024) {

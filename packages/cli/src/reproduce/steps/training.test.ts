@@ -28,7 +28,7 @@ async function markCompleted(run: RunDirectory, name: string): Promise<void> {
 }
 
 describe('backfillJobs', () => {
-  test('fills the idle slot of the last round with a later network whose data is ready', async () => {
+  test('backfill takes a ready later network', async () => {
     const context = quickContext(2);
     const cAlpha = experimentJobs(context.preset, 'c-alpha');
     // quick trains 4 C^α classes, one of them (α = 2) shared with the sweep; 4 networks leave no slot idle.
@@ -41,7 +41,7 @@ describe('backfillJobs', () => {
     expect(await backfillJobs(context, 'c-alpha', cAlpha)).toEqual(experimentJobs(context.preset, 'disks'));
   });
 
-  test('takes nothing when the slots are full, one job runs at a time, or the later networks are done', async () => {
+  test('backfill takes nothing when unneeded', async () => {
     const context = quickContext(2);
     await markCompleted(context.run, 'data-disks');
     const cAlpha = experimentJobs(context.preset, 'c-alpha');

@@ -3,8 +3,8 @@
  * each, `--jobs` at a time, after writing the sweep manifest (`sweep/manifest.json`, one task per network
  * of the whole run). Networks trained elsewhere (a Slurm job array on the same run directory) count as
  * finished once their `checkpoints/ID/job.json` exists. When an experiment's unfinished networks would leave
- * some of the `--jobs` slots idle in its last round, networks of the experiments after it fill those slots
- * (their data must be ready); their own steps then find them finished.
+ * some of the `--jobs` slots idle in its last round, networks of later experiments whose data is ready fill
+ * those slots. Their own steps then find them finished.
  */
 import type { ReproduceContext } from '../context';
 import { cAlphaKey } from '../data-sets';
@@ -70,7 +70,7 @@ export function createTrainingStep(preset: Preset, experiment: TrainingExperimen
 /**
  * Returns unfinished networks of the experiments after `experiment` that fill the slots the unfinished
  * `jobs` leave idle in their last round of `--jobs` parallel trainings. Only networks whose data step has
- * completed are taken, so a missing data set never fails this step.
+ * completed are taken, so a later experiment's missing data cannot fail this step.
  */
 export async function backfillJobs(context: ReproduceContext, experiment: TrainingExperiment, jobs: TrainingJob[]): Promise<TrainingJob[]> {
   const slots = context.options.jobs;
