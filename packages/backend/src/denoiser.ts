@@ -59,6 +59,13 @@ export interface LinearizedDenoiser {
    * n). The caller owns the returned tensor; `directions` is not disposed.
    */
   apply(directions: Tensor4D): Tensor4D;
+  /**
+   * Optional: A(y)v for directions that are zero outside one rectangle of pixels. `directions` [n, h, w,
+   * channels] holds that rectangle, whose top-left pixel is (top, left) in the image; the result is
+   * [n, height, width, channels] as from `apply`. A network can then skip the zeros: the columns of A(y)
+   * come from one-hot directions, whose responses in the first layers stay near the pixel.
+   */
+  applyLocal?(directions: Tensor4D, top: number, left: number): Tensor4D;
   /** Releases the tensors held for y (the ReLU patterns). */
   dispose(): void;
 }

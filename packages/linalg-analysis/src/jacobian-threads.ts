@@ -14,6 +14,8 @@ export interface JacobianShare {
   count: number;
   chunkSize: number;
   sigma?: number;
+  /** Columns only: JacobianOptions.windowed. */
+  windowed?: boolean;
 }
 
 interface WorkerInput extends JacobianShare {
@@ -25,9 +27,8 @@ interface WorkerInput extends JacobianShare {
 
 type WorkerMessage = { type: 'progress'; done: number } | { type: 'result'; values: Float64Array } | { type: 'error'; message: string };
 
-// Run with `eval` so that it loads the same way from src/ (tests) and dist/. Rows: one backward pass of
-// Σ x̂(Y) ⊙ U over copies Y of y per chunk; columns: the denoiser's linearization applied to one-hot
-// directions. Both are the single-thread loops of ./jacobian.
+// Run with `eval` so that it loads the same way from src/ (tests) and dist/. Each worker runs the
+// single-thread computeJacobianRows or computeJacobianColumns of this package (its dist build) on its share.
 const WORKER_SOURCE = `
 const { parentPort, workerData: job } = require('node:worker_threads');
 const { createRequire } = require('node:module');
@@ -35,7 +36,8 @@ process.env.GAHB_LOG_LEVEL = 'warn';
 async function main() {
   const load = createRequire(job.resolveFrom);
   await load('@gahb/backend').initBackend({ backend: job.backend });
-  const tf = load('@tensorflow/tfjs-core');
+  const analysis = load('@gahb/linalg-analysis');
+  const image = load('@gahb/core').imageBatchFromData(job.image.data, job.image.shape);
 
   const modulePath = load.resolve(job.recipe.module, { paths: [require('node:path').dirname(job.resolveFrom), process.cwd()] });
   const build = load(modulePath)[job.recipe.exportName];
@@ -44,29 +46,20 @@ async function main() {
   }
   const denoiser = await build(job.recipe.argument);
 
-  const shape = job.image.shape;
-  const d = shape[1] * shape[2] * shape[3];
-  const options = job.sigma === undefined ? undefined : { sigma: job.sigma };
-  const y = tf.tensor4d(job.image.data, shape);
-  const linear = job.kind === 'columns' ? denoiser.linearize(y, options) : undefined;
-  const values = new Float64Array(job.count * d);
-
-  for (let offset = 0; offset < job.count; offset += job.chunkSize) {
-    const n = Math.min(job.chunkSize, job.count - offset);
-    const oneHot = new Float32Array(n * d);
-    for (let k = 0; k < n; k++) oneHot[k * d + job.first + offset + k] = 1;
-    const u = tf.tensor4d(oneHot, [n, shape[1], shape[2], shape[3]]);
-    const result = linear !== undefined
-      ? linear.apply(u)
-      : tf.tidy(() => tf.grad((copies) => tf.sum(tf.mul(denoiser.denoise(copies, options), u)))(tf.tile(y, [n, 1, 1, 1])));
-    u.dispose();
-    values.set(await result.data(), offset * d);
-    result.dispose();
-    parentPort.postMessage({ type: 'progress', done: n });
-  }
-
-  if (linear !== undefined) linear.dispose();
-  y.dispose();
+  let reported = 0;
+  const options = {
+    chunkSize: job.chunkSize,
+    sigma: job.sigma,
+    windowed: job.windowed,
+    threads: 1,
+    onProgress: (done) => {
+      parentPort.postMessage({ type: 'progress', done: done - reported });
+      reported = done;
+    },
+  };
+  const values = job.kind === 'columns'
+    ? await analysis.computeJacobianColumns(denoiser, image, job.first, job.count, options)
+    : await analysis.computeJacobianRows(denoiser, image, job.first, job.count, options);
   parentPort.postMessage({ type: 'result', values }, [values.buffer]);
 }
 main().catch((error) => parentPort.postMessage({ type: 'error', message: String((error && error.stack) || error) }));
@@ -98,19 +91,23 @@ export async function computeJacobianShares(
     );
   }
   const recipe = denoiser.workerRecipe();
-  const d = image.shape[1] * image.shape[2] * image.shape[3];
+  const [, height, width, channels] = image.shape;
+  const d = height * width * channels;
   const result = new Float64Array(share.count * d);
 
-  // Contiguous shares of whole chunks, so that every worker runs full batches but maybe the last.
-  const chunks = Math.ceil(share.count / share.chunkSize);
+  // Contiguous shares of whole units: one chunk, so that every worker runs full batches but maybe the last,
+  // or for windowed columns one row of the image. A share boundary inside a band of tiles halves the tiles
+  // there, which costs less than shares that differ by a band.
+  const unit = share.kind === 'columns' && share.windowed !== false ? width * channels : share.chunkSize;
+  const chunks = Math.ceil(share.count / unit);
   const workerCount = Math.min(threads, chunks);
   const workers: Worker[] = [];
   let done = 0;
   try {
     const jobs: Array<Promise<void>> = [];
     for (let w = 0; w < workerCount; w++) {
-      const begin = Math.min(share.count, Math.round((w * chunks) / workerCount) * share.chunkSize);
-      const end = Math.min(share.count, Math.round(((w + 1) * chunks) / workerCount) * share.chunkSize);
+      const begin = Math.min(share.count, Math.round((w * chunks) / workerCount) * unit);
+      const end = Math.min(share.count, Math.round(((w + 1) * chunks) / workerCount) * unit);
       const input: WorkerInput = {
         ...share,
         first: share.first + begin,

@@ -3,6 +3,7 @@
 // (Kadkhodaie et al., ICLR 2024, eq. 6), agreement with finite differences, and the relative asymmetry.
 import * as tf from '@tensorflow/tfjs-core';
 import { assertImageBatch, RandomStream, startProgress, type ImageBatch } from '@gahb/core';
+import { columnTiles, tileDirections, type ColumnTile } from './column-tiles';
 import { computeJacobianShares, type JacobianShare } from './jacobian-threads';
 import type { Denoiser, LinearizedDenoiser } from '@gahb/backend';
 
@@ -30,6 +31,13 @@ export interface JacobianOptions {
    * `workerRecipe` (the networks of @gahb/models have one) and costs each worker about a second to start.
    */
   threads?: number;
+  /**
+   * Columns by the linearization: when the linearized denoiser has `applyLocal` (the networks of
+   * @gahb/models), pass it each batch of one-hot directions as the tile of pixels they cover, so that the
+   * network computes its first layers on a window around the tile. Default true; false applies the
+   * linearization to whole one-hot images (the same columns, for comparison).
+   */
+  windowed?: boolean;
 }
 
 /** Options of the matrix-free products. */
@@ -105,12 +113,25 @@ export async function computeJacobianColumns(
   resolveMethod(denoiser, 'linearized', 'computeJacobianColumns');
   const chunkSize = checkedChunkSize(options.chunkSize, 'computeJacobianColumns');
   const threads = checkedThreads(options.threads, 'computeJacobianColumns');
+  const windowed = options.windowed ?? true;
   if (threads > 1) {
-    return inThreads('computeJacobianColumns', denoiser, image, { kind: 'columns', first, count, chunkSize, sigma: options.sigma }, threads, options);
+    const share = { kind: 'columns' as const, first, count, chunkSize, sigma: options.sigma, windowed };
+    return inThreads('computeJacobianColumns', denoiser, image, share, threads, options);
   }
   const shape = image.shape as [number, number, number, number];
   const linearized = linearizeAt(denoiser, image, options.sigma);
   try {
+    const applyLocal = linearized.applyLocal;
+    if (windowed && applyLocal !== undefined) {
+      return await computeColumnsByTiles(`jacobian ${denoiser.name}`, shape, first, count, chunkSize, options.onProgress, (tile) => {
+        const directions = tileDirections(tile, shape);
+        try {
+          return applyLocal.call(linearized, directions, tile.top, tile.left);
+        } finally {
+          directions.dispose();
+        }
+      });
+    }
     return await computeInChunks(`jacobian ${denoiser.name}`, 'columns', count, chunkSize, d, options.onProgress, (offset, columns) => {
       const directions = oneHotCotangents(columns, shape, first + offset, d);
       try {
@@ -122,6 +143,37 @@ export async function computeJacobianColumns(
   } finally {
     linearized.dispose();
   }
+}
+
+
+/**
+ * Computes columns first…first+count−1 tile by tile (see {@link columnTiles}); `tileColumns(tile)` returns
+ * the tile's columns [tile.columns.length, …] of d values each. Returns count×d row-major, with progress.
+ */
+async function computeColumnsByTiles(
+  label: string,
+  shape: readonly number[],
+  first: number,
+  count: number,
+  chunkSize: number,
+  onProgress: JacobianOptions['onProgress'],
+  tileColumns: (tile: ColumnTile) => tf.Tensor,
+): Promise<Float64Array> {
+  const d = shape[1] * shape[2] * shape[3];
+  const result = new Float64Array(count * d);
+  const progress = startProgress({ label, total: count, unit: 'columns' });
+  let done = 0;
+  for (const tile of columnTiles(shape, first, count, chunkSize)) {
+    const tensor = tileColumns(tile);
+    const values = await tensor.data();
+    tensor.dispose();
+    tile.columns.forEach((index, k) => result.set(values.subarray(k * d, (k + 1) * d), (index - first) * d));
+    done += tile.columns.length;
+    progress.tick(tile.columns.length);
+    onProgress?.(done, count);
+  }
+  progress.done();
+  return result;
 }
 
 /**

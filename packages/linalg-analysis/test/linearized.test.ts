@@ -129,6 +129,49 @@ describe('linearized Jacobian', () => {
   });
 });
 
+describe('columns on windows (applyLocal)', () => {
+  // An RGB image large enough that the first blocks' windows are much smaller than the image.
+  const side = 24;
+  let rgbNetwork: BiasFreeNetwork;
+  let rgbImage: ImageBatch;
+  beforeAll(() => {
+    rgbNetwork = createNetwork('bf-unet', { blocks: 2, channels: 4, imageChannels: 3 }, 8);
+    const weights = rgbNetwork.getWeights();
+    for (const [name, entry] of weights) {
+      if (name.endsWith('.gammas')) entry.data.fill(1);
+    }
+    rgbNetwork.setWeights(weights);
+    rgbImage = createImageBatch(1, side, side, 3);
+    RandomStream.fromSeed(6, 'linearized-test').fillUniform(rgbImage.data, 0, 1);
+  });
+  afterAll(() => rgbNetwork.dispose());
+
+  test('give the columns of whole one-hot images, for ranges that start and end inside tiles and pixels', async () => {
+    const denoiser = rgbNetwork.denoiser();
+    // Columns 100…399: pixel 33 (row 1) channel 1 to pixel 133 (row 5); chunk 27 gives 3x3 tiles of 27 columns.
+    const whole = await computeJacobianColumns(denoiser, rgbImage, 100, 300, { chunkSize: 27, windowed: false });
+    const progress: number[] = [];
+    const windowed = await computeJacobianColumns(denoiser, rgbImage, 100, 300, { chunkSize: 27, onProgress: (done) => progress.push(done) });
+    expect(relativeDifference(windowed, whole)).toBeLessThan(1e-5);
+    expect(progress[progress.length - 1]).toBe(300);
+    expect(Math.max(...progress.slice(1).map((done, i) => done - progress[i]))).toBeLessThanOrEqual(27);
+
+    // The rows of the transpose from vector-Jacobian products, an independent computation.
+    const d = side * side * 3;
+    const rows = await computeJacobianRows(denoiser, rgbImage, 0, d, { chunkSize: 64 });
+    const columnsFromRows = new Float64Array(300 * d);
+    for (let k = 0; k < 300; k++) for (let i = 0; i < d; i++) columnsFromRows[k * d + i] = rows[i * d + 100 + k];
+    expect(relativeDifference(windowed, columnsFromRows)).toBeLessThan(1e-5);
+  });
+
+  test('two threads split the windowed columns by image rows and give those of one thread', async () => {
+    const denoiser = rgbNetwork.denoiser();
+    const oneThread = await computeJacobianColumns(denoiser, rgbImage, 50, 1000, { chunkSize: 48 });
+    const twoThreads = await computeJacobianColumns(denoiser, rgbImage, 50, 1000, { chunkSize: 48, threads: 2 });
+    expect(relativeDifference(twoThreads, oneThread)).toBeLessThan(1e-6);
+  });
+});
+
 describe('Jacobian in worker threads', () => {
   test('two threads give the rows and columns of one thread', async () => {
     const denoiser = network.denoiser();

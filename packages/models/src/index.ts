@@ -8,7 +8,7 @@ export type { SymmetricEigen } from './analytic/symmetric-eigen';
 export { architectureRegistry } from './networks/architecture-registry';
 export type { ArchitectureEntry, StateDict } from './networks/architecture-registry';
 export { BiasFreeNetwork } from './networks/bias-free-network';
-export type { ApplyOptions, LayerOps, ParameterKind, ParameterSpec, WeightMap, ForwardFunction, NetworkRecipe } from './networks/bias-free-network';
+export type { ApplyOptions, LayerOps, ParameterKind, ParameterSpec, WeightMap, ForwardFunction, NetworkOptions, NetworkRecipe } from './networks/bias-free-network';
 export { resolveConfig } from './networks/config-schema';
 export type { ArchitectureConfig, ConfigOption, ConfigSchema } from './networks/config-schema';
 export { bfUnetArchitecture } from './networks/bf-unet';

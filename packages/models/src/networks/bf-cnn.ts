@@ -60,7 +60,7 @@ function createBfCnn(config: ArchitectureConfig, seed: number): BiasFreeNetwork 
     return ops.conv(`conv_layers.${layers - 1}.weight`, h);
   };
 
-  return new BiasFreeNetwork('bf-cnn', config, bfCnnSpecs(config), forward, seed, integerOption(config, 'imageChannels'));
+  return new BiasFreeNetwork('bf-cnn', config, bfCnnSpecs(config), forward, seed, integerOption(config, 'imageChannels'), { windowed: true });
 }
 
 /** Infers a bf-cnn configuration from an authors' BF_CNN state dict; firstLayerLinear comes from `overrides`. */

@@ -147,7 +147,7 @@ function createBfUnet(config: ArchitectureConfig, seed: number): BiasFreeNetwork
   const minimumSide = shape.poolWindow ** shape.blocks;
 
   const forward = (y: tf.Tensor4D, ops: LayerOps): tf.Tensor4D => {
-    const [, height, width] = y.shape;
+    const [height, width] = ops.featureSize(y);
     if (height % minimumSide !== 0 || width % minimumSide !== 0) {
       throw new Error(
         `bf-unet: ${height}x${width} images are invalid for ${shape.blocks} blocks with pooling window ${shape.poolWindow}: ` +
@@ -176,7 +176,7 @@ function createBfUnet(config: ArchitectureConfig, seed: number): BiasFreeNetwork
     return h;
   };
 
-  return new BiasFreeNetwork('bf-unet', config, bfUnetSpecs(config), forward, seed, shape.imageChannels);
+  return new BiasFreeNetwork('bf-unet', config, bfUnetSpecs(config), forward, seed, shape.imageChannels, { windowed: true });
 }
 
 /** Infers a bf-unet configuration from the shapes of an authors' UNet state dict. */

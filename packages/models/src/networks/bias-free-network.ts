@@ -13,6 +13,7 @@ import type { Denoiser, DenoiserRecipe, LinearizedDenoiser } from '@gahb/backend
 import { RandomStream } from '@gahb/core';
 
 import type { ArchitectureConfig } from './config-schema';
+import { WindowedOps } from './windowed-ops';
 
 /** What a parameter is, which decides its initialisation and whether the optimizer trains it. */
 export type ParameterKind = 'conv' | 'conv-transpose' | 'gain' | 'running-sd';
@@ -55,6 +56,11 @@ export const gainInitClamp = 0.025;
 
 /** The layer operations an architecture's forward pass is written with. */
 export interface LayerOps {
+  /**
+   * Height and width of the feature map `x`. Use it rather than `x.shape`: in windowed evaluation (see
+   * {@link NetworkOptions.windowed}) a tensor can hold a window of its map.
+   */
+  featureSize(x: tf.Tensor4D): [number, number];
   /** 'same'-padded stride-1 convolution with weight `name` ([kh, kw, in, out]). */
   conv(name: string, x: tf.Tensor4D): tf.Tensor4D;
   /**
@@ -76,6 +82,16 @@ export interface LayerOps {
 /** Forward pass of an architecture: returns the predicted noise for `y` [n, height, width, channels]. */
 export type ForwardFunction = (y: tf.Tensor4D, ops: LayerOps) => tf.Tensor4D;
 
+/** Options of the {@link BiasFreeNetwork} constructor. */
+export interface NetworkOptions {
+  /**
+   * The forward pass handles feature maps only through `ops` and reads their size with `ops.featureSize`,
+   * so it can run on windows of its maps. The linearized denoiser then has `applyLocal`, which computes the
+   * Jacobian's columns on windows around their pixels in the layers where the response is local.
+   */
+  windowed?: boolean;
+}
+
 export class BiasFreeNetwork {
   /** Trainable variables (convolution weights and gains) by state-dict name, in construction order. */
   readonly trainable = new Map<string, tf.Variable>();
@@ -96,6 +112,7 @@ export class BiasFreeNetwork {
     seed: number,
     /** Image channels the network takes and returns. */
     readonly imageChannels: number,
+    private readonly options: NetworkOptions = {},
   ) {
     this.specs = specs;
     for (const spec of specs) {
@@ -187,12 +204,16 @@ export class BiasFreeNetwork {
       });
     });
     let disposed = false;
-    return {
+    const checkOpen = () => {
+      if (disposed) {
+        throw new Error(`${this.architecture}: this linearization was disposed; call linearize again.`);
+      }
+    };
+    const [, fullHeight, fullWidth, channels] = image.shape;
+    const linearized: LinearizedDenoiser = {
       apply: (directions: tf.Tensor4D) => {
-        if (disposed) {
-          throw new Error(`${this.architecture}: this linearization was disposed; call linearize again.`);
-        }
-        if (directions.shape[1] !== image.shape[1] || directions.shape[2] !== image.shape[2] || directions.shape[3] !== image.shape[3]) {
+        checkOpen();
+        if (directions.shape[1] !== fullHeight || directions.shape[2] !== fullWidth || directions.shape[3] !== channels) {
           throw new Error(
             `${this.architecture}: directions of shape [${directions.shape.join(', ')}] do not match the image [${image.shape.join(', ')}]; ` +
               'pass directions with the height, width and channels of the linearization image.',
@@ -210,6 +231,27 @@ export class BiasFreeNetwork {
         patterns.length = 0;
       },
     };
+    if (this.options.windowed === true) {
+      linearized.applyLocal = (directions: tf.Tensor4D, top: number, left: number) => {
+        checkOpen();
+        const [, height, width, directionChannels] = directions.shape;
+        const inside = (start: number, size: number, full: number) => Number.isInteger(start) && start >= 0 && start + size <= full;
+        if (!inside(top, height, fullHeight) || !inside(left, width, fullWidth) || directionChannels !== channels) {
+          throw new Error(
+            `${this.architecture}: a window [${directions.shape.join(', ')}] at (${top}, ${left}) does not fit the image [${image.shape.join(', ')}]; ` +
+              'pass a window of the image\'s channels whose top-left pixel (top, left) puts it inside the image.',
+          );
+        }
+        return tf.tidy(() => {
+          let layer = 0;
+          const windowed = new WindowedOps(ops, (name) => this.variable(name) as tf.Tensor4D, () => patterns[layer++]);
+          const input = windowed.place(directions, top, left, fullHeight, fullWidth);
+          const noise = windowed.whole(this.forward(input, windowed.ops));
+          return tf.sub(windowed.whole(input), noise);
+        });
+      };
+    }
+    return linearized;
   }
 
   /** Returns a copy of every tensor (trainable and running standard deviations) by state-dict name. */
@@ -258,6 +300,7 @@ export class BiasFreeNetwork {
 
   private layerOps(training: boolean): LayerOps {
     return {
+      featureSize: (x) => [x.shape[1], x.shape[2]],
       conv: (name, x) => tf.conv2d(x, this.variable(name) as tf.Tensor4D, 1, 'same'),
       convConcat: (name, tensors) => convolveConcatenation(tensors, this.variable(name) as tf.Tensor4D),
       batchNorm: (prefix, x) => this.batchNorm(prefix, x, training),
