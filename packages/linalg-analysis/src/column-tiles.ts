@@ -13,7 +13,7 @@ export interface ColumnTile {
 
 /**
  * Side of the square tiles of pixels whose one-hot directions form one batch: about √(chunkSize/channels),
- * so that a batch holds at most chunkSize columns.
+ * so that a batch has at most chunkSize columns.
  */
 export function columnTileSide(chunkSize: number, channels: number): number {
   return Math.max(1, Math.floor(Math.sqrt(chunkSize / channels)));

@@ -146,9 +146,10 @@ describe('columns on windows (applyLocal)', () => {
   });
   afterAll(() => rgbNetwork.dispose());
 
-  test('give the columns of whole one-hot images, for ranges that start and end inside tiles and pixels', async () => {
+  test('windowed columns match whole-image columns', async () => {
     const denoiser = rgbNetwork.denoiser();
-    // Columns 100…399: pixel 33 (row 1) channel 1 to pixel 133 (row 5); chunk 27 gives 3x3 tiles of 27 columns.
+    // Columns 100…399 start and end inside a pixel and inside tiles: pixel 33 (row 1) channel 1 to pixel 133
+    // (row 5). Chunk 27 gives 3x3 tiles of 27 columns.
     const whole = await computeJacobianColumns(denoiser, rgbImage, 100, 300, { chunkSize: 27, windowed: false });
     const progress: number[] = [];
     const windowed = await computeJacobianColumns(denoiser, rgbImage, 100, 300, { chunkSize: 27, onProgress: (done) => progress.push(done) });
@@ -164,7 +165,7 @@ describe('columns on windows (applyLocal)', () => {
     expect(relativeDifference(windowed, columnsFromRows)).toBeLessThan(1e-5);
   });
 
-  test('two threads split the windowed columns by image rows and give those of one thread', async () => {
+  test('windowed columns in two threads match one thread', async () => {
     const denoiser = rgbNetwork.denoiser();
     const oneThread = await computeJacobianColumns(denoiser, rgbImage, 50, 1000, { chunkSize: 48 });
     const twoThreads = await computeJacobianColumns(denoiser, rgbImage, 50, 1000, { chunkSize: 48, threads: 2 });

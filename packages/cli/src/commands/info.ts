@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { initBackend } from '@gahb/backend';
+import { createLogger } from '@gahb/core';
 import { registerCommand } from '../command-registry';
 
 registerCommand({
@@ -9,7 +10,9 @@ registerCommand({
     command
       .option('--backend <name>', "backend to initialize: 'auto' or a registered backend name (default: GAHB_BACKEND, else 'auto')")
       .action(async (options: { backend?: string }) => {
-        const choice = await initBackend({ backend: options.backend });
+        // The choice is printed below, so the backend logger reports only warnings (skipped backends).
+        const logger = createLogger('backend', { level: process.env['GAHB_LOG_LEVEL'] ?? 'warn' });
+        const choice = await initBackend({ backend: options.backend, logger });
         const lines = [
           `backend:          ${choice.reason}`,
           `TensorFlow.js:    ${choice.tfjsVersion} (backend "${choice.tfjsBackend}")`,

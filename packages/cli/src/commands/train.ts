@@ -211,8 +211,8 @@ registerCommand({
           throw new Error(`--noise ${options.noise} is invalid: use quadratic or uniform.`);
         }
         await checkOutputFolder(options.out);
-        const backend = await initBackend({ backend: options.backend });
-        console.log(`backend:  ${backend.name} (${backend.reason})`);
+        // initBackend logs its choice and the reason.
+        await initBackend({ backend: options.backend });
 
         // Prepare the set and select subset S1 or S2 and its test images.
         const spec = dataSpec(options.data);

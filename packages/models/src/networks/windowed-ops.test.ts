@@ -8,7 +8,7 @@ import { useWasmBackend } from '../../test/wasm-backend';
 
 beforeAll(useWasmBackend);
 
-/** A network with gains 1 and varied running standard deviations, so that each layer changes its input. */
+/** Creates a network with gains 1 and varied running standard deviations, so that each layer changes its input. */
 function network(architecture: string, config: Record<string, unknown>): BiasFreeNetwork {
   const result = createNetwork(architecture, config, 11);
   const weights = result.getWeights();
@@ -26,7 +26,7 @@ function randomTensor(shape: [number, number, number, number], seed: number, mea
   return tf.tensor4d(values, shape);
 }
 
-/** The window `directions` at (top, left) of a height × width image, padded with zeros. */
+/** Pads the window `directions` at (top, left) with zeros to a height × width image. */
 function embed(directions: tf.Tensor4D, top: number, left: number, height: number, width: number): tf.Tensor4D {
   const [, h, w] = directions.shape;
   return tf.pad(directions, [[0, 0], [top, height - top - h], [left, width - left - w], [0, 0]]);
@@ -43,7 +43,7 @@ function relativeDifference(a: ArrayLike<number>, b: ArrayLike<number>): number 
   return difference / scale;
 }
 
-/** The part of A v that is not the identity, max over entries: A v − v would be 0 for a network that does nothing. */
+/** Returns max |A v − v|, which is 0 for a network that does nothing. */
 function noisePartSize(output: ArrayLike<number>, directions: ArrayLike<number>): number {
   let largest = 0;
   for (let i = 0; i < output.length; i++) largest = Math.max(largest, Math.abs(output[i] - directions[i]));
@@ -79,7 +79,7 @@ describe.each(cases)('%s (%s): applyLocal', (architecture, _label, config, side,
     [side - 1, side - 1, 1, 1],
     [0, 0, side, side],
   ];
-  test.each(windows)('window at (%i, %i) of %i x %i equals apply on the padded directions', (top, left, height, width) => {
+  test.each(windows)('window at (%i, %i) of %i x %i matches apply', (top, left, height, width) => {
     const directions = randomTensor([3, height, width, channels], top * 100 + left, 0);
     const padded = embed(directions, top, left, side, side);
     const local = (linearized.applyLocal as NonNullable<LinearizedDenoiser['applyLocal']>)(directions, top, left);
@@ -92,7 +92,7 @@ describe.each(cases)('%s (%s): applyLocal', (architecture, _label, config, side,
     tf.dispose([directions, padded, local, whole]);
   });
 
-  test('a window outside the image is rejected with its position', () => {
+  test('window outside the image is rejected', () => {
     const directions = tf.zeros([1, 2, 2, channels]) as tf.Tensor4D;
     const applyLocal = linearized.applyLocal as NonNullable<LinearizedDenoiser['applyLocal']>;
     expect(() => applyLocal(directions, side - 1, 0)).toThrow(`at (${side - 1}, 0) does not fit the image`);

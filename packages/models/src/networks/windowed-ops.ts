@@ -1,7 +1,7 @@
 /**
- * Layer operations of a linearized network on windows of its feature maps. A direction that is zero outside
- * a few pixels (a one-hot direction, when the Jacobian is computed column by column) gives feature maps that
- * are zero outside a window around those pixels until the receptive field has grown over the whole map. The
+ * Layer operations of a linearized network on windows of its feature maps. Take a direction that is zero
+ * outside a few pixels, such as the one-hot directions of the Jacobian's columns. Its feature maps are zero
+ * outside a window around those pixels until the receptive field has grown over the whole map. The
  * operations below keep such a map as the window alone, with its position, and compute each layer on the
  * window, which is exact: a 'same' convolution of a map that is zero outside window W is zero outside W
  * grown by the kernel's reach, and equal inside to the convolution of W padded with that reach of zeros.
@@ -92,9 +92,9 @@ export class WindowedOps {
   }
 
   /**
-   * 'same' convolution of the channel concatenation of `tensors` with weight `name`. Windows are convolved
-   * on themselves grown by the kernel's reach; when some tensors are whole, the windows' results are padded
-   * to whole maps and summed with the others'.
+   * Convolves ('same') the channel concatenation of `tensors` with weight `name`. Each window is convolved
+   * on itself grown by the kernel's reach. When some tensors are whole, the windows' results are padded to
+   * whole maps and added to the others'.
    */
   private convolve(name: string, tensors: readonly tf.Tensor4D[]): tf.Tensor4D {
     const weight = this.weight(name);
@@ -175,7 +175,7 @@ interface Box {
 }
 
 /**
- * The box where a 'same' convolution with a kh × kw kernel can be non-zero when its input is zero outside
+ * Returns the box where a 'same' convolution with a kh × kw kernel can be non-zero when its input is zero outside
  * `box`, within the fullHeight × fullWidth map. TensorFlow's 'same' padding puts ⌊(k − 1)/2⌋ zeros before
  * the map and the rest after, so output q reads inputs q − ⌊(k − 1)/2⌋ … q + ⌈(k − 1)/2⌉.
  */
