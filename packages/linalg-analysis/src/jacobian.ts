@@ -19,7 +19,10 @@ export type JacobianMethod = 'auto' | 'vector-jacobian' | 'linearized';
 export interface JacobianOptions {
   /** Noise level passed to `denoiser.denoise` (pixel units of [0, 1] images); blind denoisers ignore it. */
   sigma?: number;
-  /** Jacobian rows computed per backward pass (the batch of image copies). Default 64. */
+  /**
+   * Rows per backward pass (the batch of image copies), or at most this many columns per forward pass of the
+   * linearization (windowed columns come by square tiles of ⌊√(chunkSize/channels)⌋ pixels a side). Default 64.
+   */
   chunkSize?: number;
   /** Called after each chunk with the number of rows done and the number requested (d for the full Jacobian). */
   onProgress?: (rowsDone: number, rows: number) => void;
@@ -261,7 +264,7 @@ async function inThreads(
 }
 
 function checkedChunkSize(chunkSize: number | undefined, caller: string): number {
-  // NOTE: the default of 64 copies has been run at 40x40 only; 80x80 images with 64-channel networks were run with 16.
+  // NOTE: vector-Jacobian rows with the default of 64 copies have been run at 40x40 only (80x80 with 16).
   const size = chunkSize ?? 64;
   if (!Number.isSafeInteger(size) || size < 1) {
     throw new Error(`${caller}: chunkSize ${size} is invalid: use a positive integer (rows per backward pass).`);
