@@ -148,7 +148,6 @@ export async function computeJacobianColumns(
   }
 }
 
-
 /**
  * Computes columns first…first+count−1 tile by tile (see {@link columnTiles}); `tileColumns(tile)` returns
  * the tile's columns [tile.columns.length, …] of d values each. Returns count×d row-major, with progress.
@@ -267,7 +266,7 @@ function checkedChunkSize(chunkSize: number | undefined, caller: string): number
   // NOTE: vector-Jacobian rows with the default of 64 copies have been run at 40x40 only (80x80 with 16).
   const size = chunkSize ?? 64;
   if (!Number.isSafeInteger(size) || size < 1) {
-    throw new Error(`${caller}: chunkSize ${size} is invalid: use a positive integer (rows per backward pass).`);
+    throw new Error(`${caller}: chunkSize ${size} is invalid: use a positive integer (rows per backward pass, or columns per forward pass).`);
   }
   return size;
 }

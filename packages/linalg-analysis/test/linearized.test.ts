@@ -20,18 +20,31 @@ let image: ImageBatch;
 const size = 8;
 const d = size * size;
 
-beforeAll(async () => {
-  await initBackend({ backend: 'wasm' });
-  network = createNetwork('bf-unet', { blocks: 2, channels: 8 }, 3);
-  // Initial gains are ~0.003, which makes the network almost zero and A ≈ I; gains of 1 give it a Jacobian
-  // far from the identity, with many ReLUs off.
-  const weights = network.getWeights();
+/**
+ * Creates a bf-unet with batch-norm gains 1. Initial gains are ~0.003, which makes the network almost zero
+ * and A ≈ I; gains of 1 give it a Jacobian far from the identity, with many ReLUs off.
+ */
+function unitGainUnet(config: Record<string, unknown>, seed: number): BiasFreeNetwork {
+  const result = createNetwork('bf-unet', config, seed);
+  const weights = result.getWeights();
   for (const [name, entry] of weights) {
     if (name.endsWith('.gammas')) entry.data.fill(1);
   }
-  network.setWeights(weights);
-  image = createImageBatch(1, size, size, 1);
-  RandomStream.fromSeed(5, 'linearized-test').fillUniform(image.data, 0, 1);
+  result.setWeights(weights);
+  return result;
+}
+
+/** Returns one [1, side, side, channels] image of uniform values in [0, 1). */
+function uniformImage(side: number, channels: number, seed: number): ImageBatch {
+  const result = createImageBatch(1, side, side, channels);
+  RandomStream.fromSeed(seed, 'linearized-test').fillUniform(result.data, 0, 1);
+  return result;
+}
+
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm' });
+  network = unitGainUnet({ blocks: 2, channels: 8 }, 3);
+  image = uniformImage(size, 1, 5);
 });
 
 afterAll(() => network.dispose());
@@ -135,14 +148,8 @@ describe('columns on windows (applyLocal)', () => {
   let rgbNetwork: BiasFreeNetwork;
   let rgbImage: ImageBatch;
   beforeAll(() => {
-    rgbNetwork = createNetwork('bf-unet', { blocks: 2, channels: 4, imageChannels: 3 }, 8);
-    const weights = rgbNetwork.getWeights();
-    for (const [name, entry] of weights) {
-      if (name.endsWith('.gammas')) entry.data.fill(1);
-    }
-    rgbNetwork.setWeights(weights);
-    rgbImage = createImageBatch(1, side, side, 3);
-    RandomStream.fromSeed(6, 'linearized-test').fillUniform(rgbImage.data, 0, 1);
+    rgbNetwork = unitGainUnet({ blocks: 2, channels: 4, imageChannels: 3 }, 8);
+    rgbImage = uniformImage(side, 3, 6);
   });
   afterAll(() => rgbNetwork.dispose());
 
