@@ -10,7 +10,7 @@
 // Run:         node bench/linalg-jacobian.mjs [--size 40] [--rows 128] [--chunk 64] [--eigen 1600]
 //                [--lanczos-size 80] [--lanczos-k 100] [--lanczos-iterations 20] [--threads 2] [--skip-pytorch]
 //                [--method all|vector-jacobian|linearized|linearized-whole] [--jacobian-threads 1]
-// 'linearized' computes each batch of columns on windows around its tile of pixels (applyLocal);
+// 'linearized' computes each batch of columns on windows around its tile of pixels (applyLocal), and
 // 'linearized-whole' applies the linearization to whole one-hot images. With fewer rows than d, the
 // columns timed are the first ones, whose tiles lie on the top edge, so 'linearized' extrapolates best from
 // the full Jacobian (--rows d).
@@ -102,7 +102,7 @@ if (n > 0) {
   report(`gahb symmetricEigen n = ${n}`, { s: eigenSeconds, GFLOPs: (((4 / 3 + 2) * n ** 3) / eigenSeconds) / 1e9 });
 }
 
-// 3. Lanczos top-k at lanczosSize×lanczosSize: time per product pair (A v and Aᵀv) on a capped run; with
+// 3. Lanczos top-k at lanczosSize×lanczosSize: time per product pair (A v and Aᵀv) on a capped run. With
 //    --lanczos-iterations 3k + 60 it is the full default top-k run.
 if (lanczosIterations > 0) {
   const lanczosImage = randomImage(lanczosSize);

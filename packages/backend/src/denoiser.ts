@@ -61,9 +61,9 @@ export interface LinearizedDenoiser {
   apply(directions: Tensor4D): Tensor4D;
   /**
    * Optional: A(y)v for directions that are zero outside one rectangle of pixels. `directions` [n, h, w,
-   * channels] contains that rectangle, whose top-left pixel is (top, left) in the image; the result is
-   * [n, height, width, channels] as from `apply`. A network can then skip the zeros: the columns of A(y)
-   * come from one-hot directions, whose responses in the first layers stay near the pixel.
+   * channels] contains that rectangle, whose top-left pixel is (top, left) in the image. The result is
+   * [n, height, width, channels] as from `apply`. A network can then skip the zeros, because the columns of
+   * A(y) come from one-hot directions, whose responses in the first layers stay near the pixel.
    */
   applyLocal?(directions: Tensor4D, top: number, left: number): Tensor4D;
   /** Releases the tensors held for y (the ReLU patterns). */

@@ -14,7 +14,7 @@ export interface JacobianShare {
   count: number;
   chunkSize: number;
   sigma?: number;
-  /** Columns only: JacobianOptions.windowed. */
+  /** Windowed columns (JacobianOptions.windowed), for columns only. */
   windowed?: boolean;
 }
 
@@ -95,9 +95,9 @@ export async function computeJacobianShares(
   const d = height * width * channels;
   const result = new Float64Array(share.count * d);
 
-  // Contiguous shares of whole units: one chunk, so that every worker runs full batches but maybe the last,
-  // or for windowed columns one row of the image. A share boundary inside a band of tiles halves the tiles
-  // there, which costs less than shares that differ by a band.
+  // Contiguous shares of whole units. A unit is one chunk, so that every worker runs full batches but maybe
+  // the last, or for windowed columns one image row. A share boundary inside a band of tiles halves the
+  // tiles there, which costs less than shares that differ by a whole band.
   const unit = share.kind === 'columns' && share.windowed !== false ? width * channels : share.chunkSize;
   const chunks = Math.ceil(share.count / unit);
   const workerCount = Math.min(threads, chunks);

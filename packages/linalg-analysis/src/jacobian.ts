@@ -3,7 +3,7 @@
 // (Kadkhodaie et al., ICLR 2024, eq. 6), agreement with finite differences, and the relative asymmetry.
 import * as tf from '@tensorflow/tfjs-core';
 import { assertImageBatch, RandomStream, startProgress, type ImageBatch } from '@gahb/core';
-import { columnTiles, tileDirections, type ColumnTile } from './column-tiles';
+import { columnTiles, tileDirections } from './column-tiles';
 import { computeJacobianShares, type JacobianShare } from './jacobian-threads';
 import type { Denoiser, LinearizedDenoiser } from '@gahb/backend';
 
@@ -124,9 +124,13 @@ export async function computeJacobianColumns(
   const shape = image.shape as [number, number, number, number];
   const linearized = linearizeAt(denoiser, image, options.sigma);
   try {
+    const label = `jacobian ${denoiser.name}`;
     const applyLocal = linearized.applyLocal;
     if (windowed && applyLocal !== undefined) {
-      return await computeColumnsByTiles(`jacobian ${denoiser.name}`, shape, first, count, chunkSize, options.onProgress, (tile) => {
+      const tiles = columnTiles(shape, first, count, chunkSize);
+      const batches = tiles.map((tile) => tile.columns.map((column) => column - first));
+      return await computeInBatches(label, 'columns', count, d, batches, options.onProgress, (_, index) => {
+        const tile = tiles[index];
         const directions = tileDirections(tile, shape);
         try {
           return applyLocal.call(linearized, directions, tile.top, tile.left);
@@ -135,8 +139,8 @@ export async function computeJacobianColumns(
         }
       });
     }
-    return await computeInChunks(`jacobian ${denoiser.name}`, 'columns', count, chunkSize, d, options.onProgress, (offset, columns) => {
-      const directions = oneHotCotangents(columns, shape, first + offset, d);
+    return await computeInBatches(label, 'columns', count, d, contiguousBatches(count, chunkSize), options.onProgress, (batch) => {
+      const directions = oneHotCotangents(batch.length, shape, first + batch[0], d);
       try {
         return linearized.apply(directions);
       } finally {
@@ -148,59 +152,39 @@ export async function computeJacobianColumns(
   }
 }
 
-/**
- * Computes columns first…first+count−1 tile by tile (see {@link columnTiles}); `tileColumns(tile)` returns
- * the tile's columns [tile.columns.length, …] of d values each. Returns count×d row-major, with progress.
- */
-async function computeColumnsByTiles(
-  label: string,
-  shape: readonly number[],
-  first: number,
-  count: number,
-  chunkSize: number,
-  onProgress: JacobianOptions['onProgress'],
-  tileColumns: (tile: ColumnTile) => tf.Tensor,
-): Promise<Float64Array> {
-  const d = shape[1] * shape[2] * shape[3];
-  const result = new Float64Array(count * d);
-  const progress = startProgress({ label, total: count, unit: 'columns' });
-  let done = 0;
-  for (const tile of columnTiles(shape, first, count, chunkSize)) {
-    const tensor = tileColumns(tile);
-    const values = await tensor.data();
-    tensor.dispose();
-    tile.columns.forEach((index, k) => result.set(values.subarray(k * d, (k + 1) * d), (index - first) * d));
-    done += tile.columns.length;
-    progress.tick(tile.columns.length);
-    onProgress?.(done, count);
+/** Returns the offsets 0…count−1 in consecutive batches of chunkSize (the last one maybe smaller). */
+function contiguousBatches(count: number, chunkSize: number): number[][] {
+  const batches: number[][] = [];
+  for (let start = 0; start < count; start += chunkSize) {
+    batches.push(Array.from({ length: Math.min(chunkSize, count - start) }, (_, k) => start + k));
   }
-  progress.done();
-  return result;
+  return batches;
 }
 
 /**
- * Runs `chunk(offset, size)` for consecutive chunks of `count` items, each returning a [size, …] tensor of
- * d values per item, and collects them as count×d, with progress.
+ * Runs `compute(batch, index)` for each batch of result offsets. Each call returns a [batch.length, …] tensor
+ * of d values per item, and item k goes to row batch[k] of the count×d result. Logs progress.
  */
-async function computeInChunks(
+async function computeInBatches(
   label: string,
   unit: string,
   count: number,
-  chunkSize: number,
   d: number,
+  batches: ReadonlyArray<readonly number[]>,
   onProgress: JacobianOptions['onProgress'],
-  chunk: (offset: number, size: number) => tf.Tensor,
+  compute: (batch: readonly number[], index: number) => tf.Tensor,
 ): Promise<Float64Array> {
   const result = new Float64Array(count * d);
   const progress = startProgress({ label, total: count, unit });
-  for (let offset = 0; offset < count; offset += chunkSize) {
-    const size = Math.min(chunkSize, count - offset);
-    const tensor = chunk(offset, size);
+  let done = 0;
+  for (const [index, batch] of batches.entries()) {
+    const tensor = compute(batch, index);
     const values = await tensor.data();
     tensor.dispose();
-    result.set(values, offset * d);
-    progress.tick(size);
-    onProgress?.(offset + size, count);
+    batch.forEach((offset, k) => result.set(values.subarray(k * d, (k + 1) * d), offset * d));
+    done += batch.length;
+    progress.tick(batch.length);
+    onProgress?.(done, count);
   }
   progress.done();
   return result;
@@ -304,8 +288,9 @@ export async function computeJacobianRows(
   const denoiseOptions = options.sigma === undefined ? undefined : { sigma: options.sigma };
   const y = tf.tensor4d(image.data, shape);
   try {
-    return await computeInChunks(`jacobian ${denoiser.name}`, 'rows', count, chunkSize, d, options.onProgress, (offset, rows) => {
-      const cotangents = oneHotCotangents(rows, shape, first + offset, d);
+    return await computeInBatches(`jacobian ${denoiser.name}`, 'rows', count, d, contiguousBatches(count, chunkSize), options.onProgress, (batch) => {
+      const rows = batch.length;
+      const cotangents = oneHotCotangents(rows, shape, first + batch[0], d);
       try {
         return tf.tidy(() => {
           const rowsOfChunk = tf.grad((copies: tf.Tensor) => tf.sum(tf.mul(denoiser.denoise(copies as tf.Tensor4D, denoiseOptions), cotangents)));

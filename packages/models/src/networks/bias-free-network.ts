@@ -57,8 +57,8 @@ export const gainInitClamp = 0.025;
 /** The layer operations an architecture's forward pass is written with. */
 export interface LayerOps {
   /**
-   * Height and width of the feature map `x`. Use it rather than `x.shape`: in windowed evaluation (see
-   * {@link NetworkOptions.windowed}) a tensor can hold a window of its map.
+   * Height and width of the feature map `x`. Use it rather than `x.shape`, because in windowed evaluation
+   * (see {@link NetworkOptions.windowed}) a tensor can contain only a window of its map.
    */
   featureSize(x: tf.Tensor4D): [number, number];
   /** 'same'-padded stride-1 convolution with weight `name` ([kh, kw, in, out]). */
@@ -85,9 +85,9 @@ export type ForwardFunction = (y: tf.Tensor4D, ops: LayerOps) => tf.Tensor4D;
 /** Options of the {@link BiasFreeNetwork} constructor. */
 export interface NetworkOptions {
   /**
-   * The forward pass handles feature maps only through `ops` and reads their size with `ops.featureSize`,
-   * so it can run on windows of its maps. The linearized denoiser then has `applyLocal`, which computes the
-   * Jacobian's columns on windows around their pixels in the layers where the response is local.
+   * Whether the forward pass handles feature maps only through `ops` and reads their size with
+   * `ops.featureSize`, so that it can run on windows of its maps. The linearized denoiser then has
+   * `applyLocal`, which computes each layer of the Jacobian's columns on a window around their pixels.
    */
   windowed?: boolean;
 }

@@ -3,8 +3,8 @@
  * outside a few pixels, such as the one-hot directions of the Jacobian's columns. Its feature maps are zero
  * outside a window around those pixels until the receptive field has grown over the whole map. The
  * operations below keep such a map as the window alone, with its position, and compute each layer on the
- * window, which is exact: a 'same' convolution of a map that is zero outside window W is zero outside W
- * grown by the kernel's reach, and equal inside to the convolution of W padded with that reach of zeros.
+ * window. This is exact. A 'same' convolution of a map that is zero outside window W is zero outside W
+ * grown by the kernel's reach, and inside it equals the convolution of W padded with that reach of zeros.
  * Every other layer of a linearized bias-free network (batch norm, fixed ReLU pattern, average pooling,
  * upsampling) acts pixel by pixel or cell by cell, so it maps a window to a window.
  */
@@ -22,13 +22,13 @@ export interface Placement {
 
 /**
  * Evaluation-mode operations of a linearized network whose feature maps may be windows. A tensor with a
- * placement is the window of a map that is zero elsewhere; a tensor without one is a whole map.
+ * placement is the window of a map that is zero elsewhere. A tensor without one is a whole map.
  */
 export class WindowedOps {
   private readonly placements = new WeakMap<tf.Tensor, Placement>();
 
   /**
-   * @param dense the network's evaluation-mode operations on whole maps; its `relu` is not used.
+   * @param dense the network's evaluation-mode operations on whole maps. Its `relu` is not used.
    * @param weight returns a weight by name, for the kernel sizes and the slices of concatenations.
    * @param nextPattern returns the ReLU pattern [1, height, width, channels] of the next ReLU layer.
    */
@@ -54,7 +54,7 @@ export class WindowedOps {
     return this.padTo(x, placement, { top: 0, left: 0, bottom: placement.fullHeight, right: placement.fullWidth });
   }
 
-  /** The operations, for a ForwardFunction. */
+  /** Operations to pass to a ForwardFunction. */
   get ops(): LayerOps {
     return {
       featureSize: (x) => {
@@ -134,7 +134,7 @@ export class WindowedOps {
     return tf.addN(outputs);
   }
 
-  /** Average pooling of a window: the window is first widened to whole pooling cells. */
+  /** Average-pools a window after widening it to whole pooling cells. */
   private pool(x: tf.Tensor4D, window: number): tf.Tensor4D {
     const placement = this.placements.get(x);
     if (placement === undefined) return this.dense.avgPool(x, window);
