@@ -1,7 +1,7 @@
 import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkOutputPath, writeFileAtomic, writeJsonAtomic } from './atomic-write';
+import { checkOutputPath, writeChunksAtomic, writeFileAtomic, writeJsonAtomic } from './atomic-write';
 
 let folder: string;
 
@@ -59,6 +59,38 @@ describe('writeFileAtomic', () => {
   test('missing folder names path', async () => {
     const path = join(folder, 'missing', 'file.txt');
     await expect(writeFileAtomic(path, 'data')).rejects.toThrow(`Writing "${path}" failed: the folder "${join(folder, 'missing')}" does not exist`);
+  });
+});
+
+describe('writeChunksAtomic', () => {
+  test('writes an async generator in order', async () => {
+    const path = join(folder, 'parts.bin');
+    async function* parts(): AsyncGenerator<Uint8Array | string> {
+      yield new Uint8Array([1, 2]);
+      yield 'A';
+      yield new Uint8Array([3]);
+    }
+    await writeChunksAtomic(path, parts());
+
+    expect([...(await readFile(path))]).toEqual([1, 2, 65, 3]);
+    expect(await readdir(folder)).toEqual(['parts.bin']);
+  });
+
+  test('failing generator keeps old file', async () => {
+    const path = join(folder, 'parts.bin');
+    await writeFile(path, 'old');
+    const stop = new Error('generator stopped');
+    async function* parts(): AsyncGenerator<Uint8Array> {
+      yield new Uint8Array([1]);
+      throw stop;
+    }
+    const failure = await writeChunksAtomic(path, parts()).catch((error: unknown) => error as Error);
+
+    expect(failure).toBeInstanceOf(Error);
+    expect(failure?.message).toBe(`Writing "${path}" failed: generator stopped`);
+    expect(failure?.cause).toBe(stop);
+    expect(await readFile(path, 'utf8')).toBe('old');
+    expect(await readdir(folder)).toEqual(['parts.bin']);
   });
 });
 

@@ -29,14 +29,18 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
 
 /**
  * Writes the concatenation of `chunks` to `path` atomically, like {@link writeFileAtomic}, without first
- * copying them into one buffer (for large arrays written as header plus data).
+ * copying them into one buffer. `chunks` may be an async generator, so that a large file is written as it
+ * is computed. An error it raises removes the temporary file and is the `cause` of the error raised here.
  */
-export async function writeChunksAtomic(path: string, chunks: ReadonlyArray<string | Uint8Array>): Promise<void> {
+export async function writeChunksAtomic(
+  path: string,
+  chunks: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>,
+): Promise<void> {
   const temporaryPath = temporaryPathFor(path);
   try {
     const handle = await open(temporaryPath, 'wx');
     try {
-      for (const chunk of chunks) {
+      for await (const chunk of chunks) {
         await handle.writeFile(chunk);
       }
       await handle.sync();

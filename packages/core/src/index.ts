@@ -9,7 +9,7 @@ export {
   sliceImageBatch,
 } from './image-batch';
 export type { ImageBatch } from './image-batch';
-export { checkOutputPath, writeFileAtomic, writeJsonAtomic } from './atomic-write';
+export { checkOutputPath, writeChunksAtomic, writeFileAtomic, writeJsonAtomic } from './atomic-write';
 export { readNpy, readNpyHeader, readNpyRows, openNpy, parseNpy, encodeNpy, writeNpy } from './npy';
 export type { NpyReader } from './npy';
 export { parseNpyHeader } from './npy-header';

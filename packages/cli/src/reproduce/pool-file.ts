@@ -5,10 +5,9 @@
  * rows, so that no step keeps a whole pool as float32. As float32, 200,000 images of 80x80 take 5.1 GB,
  * more than the 4 GiB that one ArrayBuffer may have in Node 20 (buffer.constants.MAX_LENGTH).
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { imageBatchFromData, openNpy, type ImageBatch } from '@gahb/core';
+import { imageBatchFromData, openNpy, writeChunksAtomic, type ImageBatch } from '@gahb/core';
 
 /** Size in bytes of the uint8 values of one chunk when a pool is written or read in parts (2,621 images of 80x80). */
 export const POOL_CHUNK_BYTES = 16 * 1024 * 1024;
@@ -65,28 +64,23 @@ export async function writePoolNpy(
     throw new Error(`writePoolNpy: chunkRows ${chunkRows} is invalid; use an integer > 0.`);
   }
   await mkdir(path.dirname(target), { recursive: true });
-  const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-
-  try {
-    const handle = await open(temporary, 'wx');
-    try {
-      await handle.writeFile(uint8NpyHeader([count, ...imageShape]));
-      for (let start = 0; start < count; start += chunkRows) {
-        const end = Math.min(count, start + chunkRows);
-        const values = await readChunk(start, end);
-        if (values.length !== (end - start) * imageSize) {
-          throw new Error(`readChunk returned ${values.length} values for images [${start}, ${end}), expected ${(end - start) * imageSize}`);
-        }
-        await handle.writeFile(quantizeToUint8(values));
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    yield uint8NpyHeader([count, ...imageShape]);
+    for (let start = 0; start < count; start += chunkRows) {
+      const end = Math.min(count, start + chunkRows);
+      const values = await readChunk(start, end);
+      if (values.length !== (end - start) * imageSize) {
+        throw new Error(`readChunk returned ${values.length} values for images [${start}, ${end}), expected ${(end - start) * imageSize}`);
       }
-      await handle.sync();
-    } finally {
-      await handle.close();
+      yield quantizeToUint8(values);
     }
-    await rename(temporary, target);
+  }
+  try {
+    await writeChunksAtomic(target, chunks());
   } catch (error) {
-    await rm(temporary, { force: true });
-    const reason = error instanceof Error ? error.message : String(error);
+    // writeChunksAtomic names the file in its message, so the reason is taken from the error that stopped it.
+    const stopped = (error as { cause?: unknown }).cause ?? error;
+    const reason = stopped instanceof Error ? stopped.message : String(stopped);
     throw new Error(`Writing the pool "${target}" failed: ${reason}`, { cause: error });
   }
 }
