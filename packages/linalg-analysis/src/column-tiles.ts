@@ -56,7 +56,7 @@ export function columnTiles(shape: readonly number[], first: number, count: numb
   return tiles;
 }
 
-/** One-hot directions [columns, tile height, tile width, channels] of a tile's columns, on the tile's box. */
+/** Returns the one-hot directions [columns, tile height, tile width, channels] of a tile's columns, on its box. */
 export function tileDirections(tile: ColumnTile, shape: readonly number[]): tf.Tensor4D {
   const [, , width, channels] = shape;
   const size = tile.height * tile.width * channels;
